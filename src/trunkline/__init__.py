@@ -1,0 +1,1 @@
+"""Trunkline: licensing with a reseller channel, and an omnichannel customer-communication platform."""

@@ -1,0 +1,29 @@
+"""The one JSON API at /api/v1/: every app's router, one auth, one error shape."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from trunkline.accounts.api import router as accounts_router
+from trunkline.accounts.auth import platform_auth
+from trunkline.audit.api import router as audit_router
+from trunkline.core.api import install_error_handlers
+from trunkline.tenancy.api import router as tenancy_router
+
+api = NinjaAPI(
+    title="Trunkline API",
+    version="1",
+    description=(
+        "Authenticate with `Authorization: Bearer <API key>` or a browser session. Errors are "
+        '`{"code", "message", "detail"}`. Lists take `page`, `page_size` and `ordering`. A POST may carry an '
+        "`Idempotency-Key` header: a retry with the same key returns the first response and writes nothing twice."
+    ),
+    auth=platform_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/", tenancy_router)
+api.add_router("/", accounts_router)
+api.add_router("/", audit_router)

@@ -1,0 +1,3 @@
+"""WebSocket routes under /ws/. The inbox and the web chat widget add theirs here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from trunkline.api import api
+from trunkline.web import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("trunkline.web.urls")),
+]
