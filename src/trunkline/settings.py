@@ -204,7 +204,7 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ALLOW_SIGNUPS = False  # organisations are created by registration (terms) or by operator staff
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"  # noqa: S105
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
@@ -235,7 +235,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = env.PROJECT_ROOT / "node_modules"
 STATICFILES_DIRS: list = [BASE_DIR / "static"]
-for _prefix, _folder in (("vendor/htmx", NODE_MODULES / "htmx.org/dist"), ("vendor/htmx-ext-ws", NODE_MODULES / "htmx-ext-ws/dist")):
+for _prefix, _folder in (
+    ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
+    ("vendor/htmx-ext-ws", NODE_MODULES / "htmx-ext-ws/dist"),
+):
     if _folder.is_dir():  # installed from npm by the setup command
         STATICFILES_DIRS.append((_prefix, _folder))
 STORAGES = {

@@ -5,7 +5,6 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from trunkline.accounts.auth import ctx_of
 from trunkline.accounts.models import ApiKey
 from trunkline.accounts.schemas import (
     ApiKeyCreatedOut,
@@ -25,11 +24,11 @@ from trunkline.accounts.services import (
     membership_remove,
     user_preferences_update,
 )
-from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, paginate
+from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, ctx_of, paginate
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import ForbiddenError
 from trunkline.tenancy.models import Membership
-from trunkline.tenancy.selectors import membership_list
+from trunkline.tenancy.selectors import membership_get, membership_list
 
 router = Router(tags=["people"])
 
@@ -80,21 +79,26 @@ def membership_add_api(request: HttpRequest, payload: MembershipCreateIn):
     return 201, membership_add(ctx=ctx_of(request), **payload.dict())
 
 
-@router.get("/memberships/{membership_id}", response={200: MembershipOut, **ERROR_RESPONSES},
-            operation_id="membership_get")
+@router.get(
+    "/memberships/{membership_id}", response={200: MembershipOut, **ERROR_RESPONSES}, operation_id="membership_get"
+)
 def membership_get_api(request: HttpRequest, membership_id: UUID):
     ctx = ctx_of(request)
-    return membership_list(ctx=ctx).get_for_org(ctx.organization, public_id=membership_id)
+    return membership_get(ctx=ctx, public_id=membership_id)
 
 
-@router.patch("/memberships/{membership_id}", response={200: MembershipOut, **ERROR_RESPONSES},
-              operation_id="membership_change_role")
+@router.patch(
+    "/memberships/{membership_id}",
+    response={200: MembershipOut, **ERROR_RESPONSES},
+    operation_id="membership_change_role",
+)
 def membership_change_role_api(request: HttpRequest, membership_id: UUID, payload: MembershipUpdateIn):
     return membership_change_role(ctx=ctx_of(request), membership_id=membership_id, role=payload.role)
 
 
-@router.delete("/memberships/{membership_id}", response={204: None, **ERROR_RESPONSES},
-               operation_id="membership_remove")
+@router.delete(
+    "/memberships/{membership_id}", response={204: None, **ERROR_RESPONSES}, operation_id="membership_remove"
+)
 def membership_remove_api(request: HttpRequest, membership_id: UUID):
     membership_remove(ctx=ctx_of(request), membership_id=membership_id)
     return 204, None
@@ -122,8 +126,9 @@ def api_key_get_api(request: HttpRequest, api_key_id: UUID):
     return ApiKey.objects.get_for_org(ctx.organization, public_id=api_key_id)
 
 
-@router.post("/api-keys/{api_key_id}/revoke", response={200: ApiKeyOut, **ERROR_RESPONSES},
-             operation_id="api_key_revoke")
+@router.post(
+    "/api-keys/{api_key_id}/revoke", response={200: ApiKeyOut, **ERROR_RESPONSES}, operation_id="api_key_revoke"
+)
 def api_key_revoke_api(request: HttpRequest, api_key_id: UUID):
     """Revoke a key at once; calls made with it answer 401 from now on."""
     return api_key_revoke(ctx=ctx_of(request), api_key_id=api_key_id)

@@ -11,12 +11,12 @@ from django.http import HttpRequest
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
+from trunkline.accounts.errors import CsrfFailedError
 from trunkline.accounts.keys import key_matches, key_prefix
 from trunkline.accounts.models import ApiKey
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
-from trunkline.core.errors import AuthenticationRequiredError, ForbiddenError
-from trunkline.accounts.errors import CsrfFailedError
+from trunkline.core.errors import ForbiddenError
 from trunkline.core.middleware import client_ip
 from trunkline.tenancy.models import Organization, OrganizationStatus
 from trunkline.tenancy.selectors import membership_for, organization_list_for_user
@@ -108,10 +108,3 @@ class PlatformAuth(AuthBase):
 
 
 platform_auth = PlatformAuth()
-
-
-def ctx_of(request: HttpRequest) -> RequestContext:
-    ctx = getattr(request, "auth", None)
-    if not isinstance(ctx, RequestContext):
-        raise AuthenticationRequiredError()
-    return ctx

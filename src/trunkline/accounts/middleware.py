@@ -17,7 +17,7 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated:
             if user.language:
                 translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+                request.LANGUAGE_CODE = user.language
             timezone.activate(user.time_zone)
         response = self.get_response(request)
         timezone.deactivate()

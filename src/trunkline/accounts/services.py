@@ -23,8 +23,15 @@ from trunkline.tenancy.models import Membership
 from trunkline.tenancy.roles import ROLES
 
 
-def user_create(*, email: str, first_name: str = "", last_name: str = "", language: str = "",
-                password: str | None = None, email_verified: bool = False) -> User:
+def user_create(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    password: str | None = None,
+    email_verified: bool = False,
+) -> User:
     """A person with no usable password unless one is given; they set it through a single-use link."""
     user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name, language=language)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
@@ -47,7 +54,9 @@ def _check_role(ctx: RequestContext, role: str) -> None:
         raise UnknownRoleError(role=role, fields={"role": [str(UnknownRoleError(role=role))]})
 
 
-def membership_add(*, ctx: RequestContext, email: str, role: str, first_name: str = "", last_name: str = "") -> Membership:
+def membership_add(
+    *, ctx: RequestContext, email: str, role: str, first_name: str = "", last_name: str = ""
+) -> Membership:
     """Add a person to the acting organisation; a newcomer gets a single-use link to set their password."""
     require_scope(ctx, "members:manage")
     _check_role(ctx, role)
@@ -94,8 +103,12 @@ def membership_remove(*, ctx: RequestContext, membership_id: UUID) -> None:
         membership = Membership.objects.select_for_update().get_for_org(ctx.organization, public_id=membership_id)
         if membership.role == "admin" and _administrators_left(ctx, membership) == 0:
             raise LastAdministratorError()
-        audit_record(ctx=ctx, action="membership.removed", target=membership,
-                     changes={"email": membership.user.email, "role": membership.role})
+        audit_record(
+            ctx=ctx,
+            action="membership.removed",
+            target=membership,
+            changes={"email": membership.user.email, "role": membership.role},
+        )
         membership.delete()
 
 
@@ -109,8 +122,12 @@ def api_key_create(*, ctx: RequestContext, name: str, scopes: list[str]) -> tupl
     material = key_generate()
     with transaction.atomic():
         api_key = ApiKey.objects.create(
-            organization=ctx.organization, name=name, prefix=material.prefix, digest=material.digest,
-            scopes=sorted(set(scopes)), created_by=ctx.user,
+            organization=ctx.organization,
+            name=name,
+            prefix=material.prefix,
+            digest=material.digest,
+            scopes=sorted(set(scopes)),
+            created_by=ctx.user,
         )
         audit_record(ctx=ctx, action="api_key.created", target=api_key, changes={"scopes": api_key.scopes})
     return api_key, material.plaintext

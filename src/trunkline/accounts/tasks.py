@@ -48,7 +48,9 @@ def invitation_send_task(*, membership_id: int) -> None:
 def credentials_purge_task() -> dict[str, int]:
     """Forget what is no longer needed: API keys revoked long ago and idempotency records past their lifetime."""
     now = clock.now()
-    keys, _ = ApiKey.objects.filter(revoked_at__lt=now - timedelta(days=settings.REVOKED_API_KEY_RETENTION_DAYS)).delete()
+    keys, _ = ApiKey.objects.filter(
+        revoked_at__lt=now - timedelta(days=settings.REVOKED_API_KEY_RETENTION_DAYS)
+    ).delete()
     records, _ = IdempotencyRecord.objects.filter(
         created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     ).delete()

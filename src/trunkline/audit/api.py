@@ -5,10 +5,9 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from trunkline.accounts.auth import ctx_of
 from trunkline.audit.schemas import AuditEventFilterIn, AuditEventOut
 from trunkline.audit.selectors import AUDIT_ORDERINGS, audit_event_get, audit_event_list
-from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, paginate
+from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, ctx_of, paginate
 
 router = Router(tags=["audit"])
 
@@ -20,7 +19,8 @@ def audit_event_list_api(request: HttpRequest, params: Query[PageIn], filters: Q
     return paginate(events, params, orderings=AUDIT_ORDERINGS)
 
 
-@router.get("/audit-events/{audit_event_id}", response={200: AuditEventOut, **ERROR_RESPONSES},
-            operation_id="audit_event_get")
+@router.get(
+    "/audit-events/{audit_event_id}", response={200: AuditEventOut, **ERROR_RESPONSES}, operation_id="audit_event_get"
+)
 def audit_event_get_api(request: HttpRequest, audit_event_id: UUID):
     return audit_event_get(ctx=ctx_of(request), public_id=audit_event_id)

@@ -5,15 +5,15 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 
-from trunkline.core.models import OrganizationScopedQuerySet
 from trunkline.core.ids import new_public_id
+from trunkline.core.models import OrganizationScopedQuerySet
 
 
 class AuditEventQuerySet(OrganizationScopedQuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
 
 
@@ -24,7 +24,9 @@ class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "tenancy.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=254)
     api_key_id = models.BigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=100, db_index=True)
@@ -43,6 +45,9 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_time")]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_label}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
@@ -50,6 +55,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_label}"

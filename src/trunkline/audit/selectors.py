@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import QuerySet
 
@@ -36,7 +37,7 @@ def audit_event_list(
     return events
 
 
-def audit_event_get(*, ctx: RequestContext, public_id: object) -> AuditEvent:
+def audit_event_get(*, ctx: RequestContext, public_id: UUID) -> AuditEvent:
     visible = audit_event_list(ctx=ctx, all_organizations=True)
     try:
         return visible.get(public_id=public_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -11,9 +11,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from trunkline.core.context import RequestContext
 from trunkline.core.errors import AuthenticationRequiredError, DomainError, NotFoundError, ValidationFailedError
 
-T = TypeVar("T")
 MAX_PAGE_SIZE = 200
 
 
@@ -29,7 +29,7 @@ class PageIn(Schema):
     ordering: str | None = Field(None, description="A field name; prefix with - for descending.")
 
 
-class Page(Schema, Generic[T]):
+class Page[T](Schema):
     items: list[T]
     count: int
     page: int
@@ -53,6 +53,14 @@ def paginate(queryset: QuerySet[Any], params: PageIn, *, orderings: tuple[str, .
         "page_size": params.page_size,
         "pages": max(1, -(-count // params.page_size)),
     }
+
+
+def ctx_of(request: HttpRequest) -> RequestContext:
+    """The RequestContext the API's auth attached to the request."""
+    ctx = getattr(request, "auth", None)
+    if not isinstance(ctx, RequestContext):
+        raise AuthenticationRequiredError()
+    return ctx
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from trunkline.core.errors import NotFoundError
@@ -39,7 +40,7 @@ class OrganizationScopedQuerySet(models.QuerySet):
         """One row of ``organization``; another organisation's row answers ``NotFoundError`` (404)."""
         try:
             return self.for_org(organization).get(**lookup)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+        except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
             raise NotFoundError() from None
 
 

@@ -20,7 +20,7 @@ def round_half_up(amount: Decimal, currency: str) -> Decimal:
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise TypeError("Money amounts are Decimal, int or str, never float or bool.")
     try:
         result = Decimal(value)

@@ -29,7 +29,14 @@ SCOPES: dict[str, str] = {
 }
 
 BASE = {"organization:read", "members:read", "support:open"}
-ADMIN = BASE | {"organization:manage", "members:manage", "api_keys:manage", "audit:read", "billing:read", "billing:manage"}
+ADMIN = BASE | {
+    "organization:manage",
+    "members:manage",
+    "api_keys:manage",
+    "audit:read",
+    "billing:read",
+    "billing:manage",
+}
 
 ROLES: dict[str, dict[str, dict]] = {
     "operator": {

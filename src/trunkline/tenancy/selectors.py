@@ -11,9 +11,9 @@ from trunkline.tenancy.models import Membership, Organization, OrganizationStatu
 
 def organization_list_for_user(*, user: Any) -> QuerySet[Organization]:
     """The organisations a person may act for (active memberships in organisations that are not terminated)."""
-    return Organization.objects.filter(
-        memberships__user=user, memberships__is_active=True
-    ).exclude(status=OrganizationStatus.TERMINATED)
+    return Organization.objects.filter(memberships__user=user, memberships__is_active=True).exclude(
+        status=OrganizationStatus.TERMINATED
+    )
 
 
 def organization_list(*, ctx: RequestContext) -> QuerySet[Organization]:
@@ -34,6 +34,10 @@ def organization_get(*, ctx: RequestContext, public_id: Any) -> Organization:
 def membership_list(*, ctx: RequestContext) -> QuerySet[Membership]:
     require_scope(ctx, "members:read")
     return Membership.objects.for_org(ctx.organization).select_related("user", "organization")
+
+
+def membership_get(*, ctx: RequestContext, public_id: Any) -> Membership:
+    return membership_list(ctx=ctx).get_for_org(ctx.organization, public_id=public_id)  # type: ignore[attr-defined]
 
 
 def membership_for(*, user: Any, organization: Organization) -> Membership | None:

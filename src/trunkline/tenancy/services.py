@@ -29,11 +29,22 @@ def organization_create(
         raise ValidationFailedError(fields={"kind": [f"{kind!r} is not a kind of organisation."]})
     with transaction.atomic():
         organization = Organization.objects.create(
-            name=name, kind=kind, country=country.upper(), time_zone=time_zone, language=language, email=email,
-            status=status, status_changed_at=clock.now(),
+            name=name,
+            kind=kind,
+            country=country.upper(),
+            time_zone=time_zone,
+            language=language,
+            email=email,
+            status=status,
+            status_changed_at=clock.now(),
         )
-        audit_record(ctx=ctx, action="organization.created", target=organization, organization=organization,
-                     changes={"kind": kind, "status": status})
+        audit_record(
+            ctx=ctx,
+            action="organization.created",
+            target=organization,
+            organization=organization,
+            changes={"kind": kind, "status": status},
+        )
     return organization
 
 
@@ -50,6 +61,10 @@ def organization_update(*, ctx: RequestContext, **changes: str) -> Organization:
             setattr(organization, name, value)
         organization.full_clean()
         organization.save(update_fields=[*changes, "updated_at"])
-        audit_record(ctx=ctx, action="organization.updated", target=organization,
-                     changes={name: [before[name], value] for name, value in changes.items() if before[name] != value})
+        audit_record(
+            ctx=ctx,
+            action="organization.updated",
+            target=organization,
+            changes={name: [before[name], value] for name, value in changes.items() if before[name] != value},
+        )
     return organization

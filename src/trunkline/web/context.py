@@ -12,9 +12,7 @@ def surface(request: HttpRequest) -> dict[str, Any]:
     """What the base template needs on every page: the surface, the acting organisation, the others to switch to."""
     ctx = getattr(request, "ctx", None)
     user = getattr(request, "user", None)
-    organizations = (
-        list(organization_list_for_user(user=user)) if user is not None and user.is_authenticated else []
-    )
+    organizations = list(organization_list_for_user(user=user)) if user is not None and user.is_authenticated else []
     return {
         "ctx": ctx,
         "surface": getattr(request, "surface", None),

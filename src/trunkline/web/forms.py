@@ -14,7 +14,7 @@ class MemberAddForm(forms.Form):
 
     def __init__(self, *args, kind: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices(kind)
+        self.fields["role"].choices = role_choices(kind)  # type: ignore[attr-defined]
 
 
 class ApiKeyCreateForm(forms.Form):
@@ -23,4 +23,5 @@ class ApiKeyCreateForm(forms.Form):
 
     def __init__(self, *args, held_scopes: frozenset[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, scope) for scope in sorted(held_scopes) if scope in SCOPES]
+        choices = [(scope, f"{scope} — {SCOPES[scope]}") for scope in sorted(held_scopes) if scope in SCOPES]
+        self.fields["scopes"].choices = choices  # type: ignore[attr-defined]

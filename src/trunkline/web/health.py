@@ -44,7 +44,8 @@ async def _channel_layer_round_trip() -> None:
 
 def _channel_layer() -> dict:
     async_to_sync(_channel_layer_round_trip)()
-    return {"ok": True, "backend": settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    backend = str(settings.CHANNEL_LAYERS["default"]["BACKEND"])
+    return {"ok": True, "backend": backend.rsplit(".", 1)[-1]}
 
 
 def _task_backlog() -> dict:

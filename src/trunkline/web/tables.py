@@ -25,8 +25,9 @@ class Table:
     querystring: str
 
 
-def table(request: HttpRequest, queryset: QuerySet[Any], columns: list[Column], *, default_ordering: str,
-          page_size: int = 25) -> Table:
+def table(
+    request: HttpRequest, queryset: QuerySet[Any], columns: list[Column], *, default_ordering: str, page_size: int = 25
+) -> Table:
     sortable = {column.field for column in columns if column.sortable}
     ordering = request.GET.get("sort", default_ordering)
     if ordering.lstrip("-") not in sortable:
@@ -36,13 +37,15 @@ def table(request: HttpRequest, queryset: QuerySet[Any], columns: list[Column], 
     heads = []
     for column in columns:
         descending_now = ordering == f"-{column.field}"
-        heads.append({
-            "label": column.label,
-            "field": column.field,
-            "sortable": column.sortable,
-            "sorted": "descending" if descending_now else "ascending" if ordering == column.field else "",
-            "sort": column.field if descending_now else f"-{column.field}",
-        })
+        heads.append(
+            {
+                "label": column.label,
+                "field": column.field,
+                "sortable": column.sortable,
+                "sorted": "descending" if descending_now else "ascending" if ordering == column.field else "",
+                "sort": column.field if descending_now else f"-{column.field}",
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return Table(columns=heads, page=page, ordering=ordering, querystring=query.urlencode())

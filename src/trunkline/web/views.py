@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -40,8 +43,11 @@ def no_organization(request: HttpRequest) -> HttpResponse:
 @require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("organization", "")
-    organization = organization_list_for_user(user=request.user).filter(public_id__iexact=wanted).first() \
-        if len(wanted) == 36 else None
+    organization = (
+        organization_list_for_user(user=request.user).filter(public_id__iexact=wanted).first()
+        if len(wanted) == 36
+        else None
+    )
     if organization is None:
         messages.error(request, _("You are not a member of that organisation."))
         return redirect("web:home")
@@ -63,16 +69,21 @@ def language_set(request: HttpRequest) -> HttpResponse:
 @surface_required
 def surface_home(request: HttpRequest) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
-    context = {
+    context: dict[str, Any] = {
         "member_count": membership_list(ctx=ctx).count() if ctx.has_scope("members:read") else None,
         "api_key_count": ApiKey.objects.for_org(ctx.organization).filter(revoked_at=None).count(),
         "recent_events": audit_event_list(ctx=ctx)[:8] if ctx.has_scope("audit:read") else [],
     }
     if ctx.is_operator:
         context["organizations"] = table(
-            request, Organization.objects.all(),
-            [Column("name", gettext_lazy("Name")), Column("kind", gettext_lazy("Kind")),
-             Column("status", gettext_lazy("Status")), Column("created_at", gettext_lazy("Created"))],
+            request,
+            Organization.objects.all(),
+            [
+                Column("name", gettext_lazy("Name")),
+                Column("kind", gettext_lazy("Kind")),
+                Column("status", gettext_lazy("Status")),
+                Column("created_at", gettext_lazy("Created")),
+            ],
             default_ordering="name",
         )
     return render(request, "web/surface_home.html", context)
@@ -91,12 +102,19 @@ AUDIT_COLUMNS = [
 def audit_list(request: HttpRequest) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
     events = audit_event_list(ctx=ctx, action=request.GET.get("action") or None, all_organizations=ctx.is_operator)
-    columns = [Column("organization__name", gettext_lazy("Organisation")), *AUDIT_COLUMNS] if ctx.is_operator \
+    columns = (
+        [Column("organization__name", gettext_lazy("Organisation")), *AUDIT_COLUMNS]
+        if ctx.is_operator
         else AUDIT_COLUMNS
-    return render(request, "web/audit_list.html", {
-        "events": table(request, events, columns, default_ordering="-created_at"),
-        "action": request.GET.get("action", ""),
-    })
+    )
+    return render(
+        request,
+        "web/audit_list.html",
+        {
+            "events": table(request, events, columns, default_ordering="-created_at"),
+            "action": request.GET.get("action", ""),
+        },
+    )
 
 
 @surface_required
@@ -109,18 +127,30 @@ def member_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("%(email)s was added and will receive a link to set a password.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request,
+                _("%(email)s was added and will receive a link to set a password.")
+                % {"email": form.cleaned_data["email"]},
+            )
             return redirect(request.path)
     members = table(
-        request, membership_list(ctx=ctx),
-        [Column("user__email", gettext_lazy("Email")), Column("user__last_name", gettext_lazy("Name")),
-         Column("role", gettext_lazy("Role")), Column("created_at", gettext_lazy("Added"))],
+        request,
+        membership_list(ctx=ctx),
+        [
+            Column("user__email", gettext_lazy("Email")),
+            Column("user__last_name", gettext_lazy("Name")),
+            Column("role", gettext_lazy("Role")),
+            Column("created_at", gettext_lazy("Added")),
+        ],
         default_ordering="user__email",
     )
     can_manage = ctx.has_scope("members:manage")
-    return render(request, "web/member_list.html", {"members": members, "form": form, "can_manage": can_manage},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "web/member_list.html",
+        {"members": members, "form": form, "can_manage": can_manage},
+        status=422 if form.errors else 200,
+    )
 
 
 @surface_required
@@ -138,19 +168,28 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
         else:
             form = ApiKeyCreateForm(held_scopes=ctx.scopes)
     keys = table(
-        request, ApiKey.objects.for_org(ctx.organization),
-        [Column("name", gettext_lazy("Name")), Column("prefix", gettext_lazy("Prefix"), sortable=False),
-         Column("created_at", gettext_lazy("Created")), Column("last_used_at", gettext_lazy("Last used")),
-         Column("revoked_at", gettext_lazy("Revoked"))],
+        request,
+        ApiKey.objects.for_org(ctx.organization),
+        [
+            Column("name", gettext_lazy("Name")),
+            Column("prefix", gettext_lazy("Prefix"), sortable=False),
+            Column("created_at", gettext_lazy("Created")),
+            Column("last_used_at", gettext_lazy("Last used")),
+            Column("revoked_at", gettext_lazy("Revoked")),
+        ],
         default_ordering="-created_at",
     )
-    return render(request, "web/api_key_list.html", {"keys": keys, "form": form, "created_secret": created_secret},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "web/api_key_list.html",
+        {"keys": keys, "form": form, "created_secret": created_secret},
+        status=422 if form.errors else 200,
+    )
 
 
 @surface_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, api_key_id: str) -> HttpResponse:
+def api_key_revoke_view(request: HttpRequest, api_key_id: UUID) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
     try:
         api_key = api_key_revoke(ctx=ctx, api_key_id=api_key_id)

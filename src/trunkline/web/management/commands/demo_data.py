@@ -27,13 +27,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             for org_name, kind, email, role, first_name, last_name, language in DEMO:
                 organization = (
-                    Organization.objects.filter(kind="operator").first() if kind == "operator"
+                    Organization.objects.filter(kind="operator").first()
+                    if kind == "operator"
                     else Organization.objects.filter(name=org_name, kind=kind).first()
-                ) or organization_create(ctx=None, name=org_name, kind=kind, email=email,
-                                         status=OrganizationStatus.ACTIVE, language=language)
+                ) or organization_create(
+                    ctx=None, name=org_name, kind=kind, email=email, status=OrganizationStatus.ACTIVE, language=language
+                )
                 user = User.objects.filter(email=email).first() or user_create(
-                    email=email, first_name=first_name, last_name=last_name, language=language,
-                    password=DEMO_PASSWORD, email_verified=True,
+                    email=email,
+                    first_name=first_name,
+                    last_name=last_name,
+                    language=language,
+                    password=DEMO_PASSWORD,
+                    email_verified=True,
                 )
                 Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))

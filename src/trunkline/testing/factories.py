@@ -1,0 +1,83 @@
+"""Factories for the foundation's models. Later apps add theirs beside their own tests or here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from allauth.account.models import EmailAddress
+
+from trunkline.accounts.models import User
+from trunkline.accounts.services import api_key_create
+from trunkline.core.context import RequestContext
+from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
+from trunkline.tenancy.roles import scopes_of
+
+PASSWORD = "correct-horse-battery"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = "customer"
+    status = OrganizationStatus.ACTIVE
+    language = "en"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    first_name = "Alex"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    language = "en"
+
+    @factory.post_generation
+    def password(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        self.set_password(extracted or PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "admin"
+
+
+def operator_organization() -> Organization:
+    """The operator organisation made by the first migration."""
+    return Organization.objects.get(kind="operator")
+
+
+def member(
+    *, kind: str = "customer", role: str = "admin", organization: Organization | None = None, **user_fields: Any
+) -> Membership:
+    """A person with a role in an organisation (a new one of ``kind`` unless given)."""
+    if organization is None:
+        organization = operator_organization() if kind == "operator" else OrganizationFactory(kind=kind)
+    return MembershipFactory(organization=organization, role=role, user=UserFactory(**user_fields))
+
+
+def ctx_for(membership: Membership, **extra: Any) -> RequestContext:
+    return RequestContext(
+        organization=membership.organization,
+        scopes=scopes_of(membership.organization.kind, membership.role),
+        user=membership.user,
+        ip="127.0.0.1",
+        **extra,
+    )
+
+
+def api_key_for(membership: Membership, scopes: list[str]) -> str:
+    """The plaintext of a new API key of ``membership``'s organisation with exactly ``scopes``."""
+    _key, plaintext = api_key_create(ctx=ctx_for(membership), name="test key", scopes=scopes)
+    return plaintext
