@@ -169,10 +169,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- E-mail ----------------------------------------------------------------------------------------------------------
 _email = env.email_server(env.text("EMAIL_URL", "memory:" if ENVIRONMENT == "test" else "console:"))
-EMAIL_BACKEND = _email.backend
-EMAIL_HOST, EMAIL_PORT = _email.host, _email.port
-EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email.user, _email.password
-EMAIL_USE_TLS, EMAIL_USE_SSL = _email.use_tls, _email.use_ssl
+_smtp_options = {
+    "host": _email.host,
+    "port": _email.port,
+    "username": _email.user,
+    "password": _email.password,
+    "use_tls": _email.use_tls,
+    "use_ssl": _email.use_ssl,
+    "timeout": 20,
+}
+MAILERS = {"default": {"BACKEND": _email.backend, "OPTIONS": _smtp_options if "smtp" in _email.backend else {}}}
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Trunkline <no-reply@trunkline.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -208,7 +214,7 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "allauth.account.forms.EmailAwarePasswo
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.text("LOGIN_FAILED_RATE", "5/5m/ip,5/5m/key"),
+    "login_failed": env.text("LOGIN_FAILED_RATE", "10/m/ip,5/300s/key"),
     "login": "30/m/ip",
     "reset_password": "10/m/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
@@ -233,6 +239,7 @@ BUSINESS_TIME_ZONE = env.text("BUSINESS_TIME_ZONE", "Europe/Sofia")
 # --- Static files ----------------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = env.PROJECT_ROOT / "node_modules"
 STATICFILES_DIRS: list = [BASE_DIR / "static"]
 for _prefix, _folder in (

@@ -3,7 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from trunkline.accounts.models import ApiKey
 from trunkline.accounts.schemas import (
@@ -76,7 +76,7 @@ def membership_list_api(request: HttpRequest, params: Query[PageIn], role: str |
 @router.post("/memberships", response={201: MembershipOut, **ERROR_RESPONSES}, operation_id="membership_add")
 def membership_add_api(request: HttpRequest, payload: MembershipCreateIn):
     """Add a person; a newcomer receives a single-use link to set a password."""
-    return 201, membership_add(ctx=ctx_of(request), **payload.dict())
+    return Status(201, membership_add(ctx=ctx_of(request), **payload.dict()))
 
 
 @router.get(
@@ -101,7 +101,7 @@ def membership_change_role_api(request: HttpRequest, membership_id: UUID, payloa
 )
 def membership_remove_api(request: HttpRequest, membership_id: UUID):
     membership_remove(ctx=ctx_of(request), membership_id=membership_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/api-keys", response={200: Page[ApiKeyOut], **ERROR_RESPONSES}, operation_id="api_key_list")
@@ -116,7 +116,7 @@ def api_key_create_api(request: HttpRequest, payload: ApiKeyCreateIn):
     """Create a key with some of your own scopes. The secret is in this response only."""
     api_key, plaintext = api_key_create(ctx=ctx_of(request), name=payload.name, scopes=payload.scopes)
     api_key.key = plaintext  # type: ignore[attr-defined]
-    return 201, api_key
+    return Status(201, api_key)
 
 
 @router.get("/api-keys/{api_key_id}", response={200: ApiKeyOut, **ERROR_RESPONSES}, operation_id="api_key_get")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trunkline.core.ids import new_public_id
 from trunkline.core.models import OrganizationScopedModel
+from trunkline.core.validators import validate_time_zone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -38,7 +39,7 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     public_id = models.UUIDField(default=new_public_id, unique=True, editable=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Sofia")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Sofia", validators=[validate_time_zone])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -86,6 +87,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         for item in error.errors:
             location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
             fields.setdefault(".".join(location) or "request", []).append(str(item.get("msg", "Invalid value.")))
+        return error_response(api, request, ValidationFailedError(fields=fields))
+
+    @api.exception_handler(DjangoValidationError)
+    def model_validation_error(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
+        fields = (
+            {name: [str(message) for message in messages] for name, messages in error.message_dict.items()}
+            if hasattr(error, "error_dict")
+            else {"request": [str(message) for message in error.messages]}
+        )
         return error_response(api, request, ValidationFailedError(fields=fields))
 
     @api.exception_handler(HttpError)

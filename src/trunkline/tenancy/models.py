@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.core.models import OrganizationScopedQuerySet, PublicIdModel
+from trunkline.core.validators import validate_time_zone
 from trunkline.tenancy.roles import ALL_ROLE_NAMES, scopes_of
 
 
@@ -35,7 +36,7 @@ class Organization(PublicIdModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     country = models.CharField(_("registered country"), max_length=2, default="BG")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Sofia")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Sofia", validators=[validate_time_zone])
     language = models.CharField(_("language"), max_length=8, default="bg", choices=settings.LANGUAGES)
     email = models.EmailField(_("account email"), blank=True)
 

@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
     first_name = "Alex"
     last_name = factory.Sequence(lambda n: f"Person{n}")
     language = "en"
