@@ -85,9 +85,9 @@ def _administrators_left(ctx: RequestContext, excluding: Membership) -> int:
 
 def membership_change_role(*, ctx: RequestContext, membership_id: UUID, role: str) -> Membership:
     require_scope(ctx, "members:manage")
-    _check_role(ctx, role)
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get_for_org(ctx.organization, public_id=membership_id)
+        _check_role(ctx, role)
         if membership.role == "admin" and role != "admin" and _administrators_left(ctx, membership) == 0:
             raise LastAdministratorError()
         before = membership.role
