@@ -75,7 +75,8 @@ def test_two_workers_never_run_the_same_task():
     for membership in memberships:
         invitation_send_task.enqueue(membership_id=membership.pk)
     database = settings.DATABASES["default"]
-    url = f"postgresql://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    url = f"postgresql://{database['USER'] or 'postgres'}@{host}/{database['NAME']}"
     environment = {**os.environ, "DATABASE_URL": url, "EMAIL_URL": "memory:", "TRUNKLINE_ENV": "test"}
     command = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
     workers = [subprocess.Popen(command, env=environment, cwd=ROOT) for _ in range(2)]
