@@ -24,9 +24,9 @@ class Endpoint:
 
 
 def call(client: Client, endpoint: Endpoint, token: str | None = None) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    data = json.dumps(endpoint.body) if endpoint.body is not None else None
-    return client.generic(endpoint.method, endpoint.path, data=data or "", content_type="application/json", **headers)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = json.dumps(endpoint.body) if endpoint.body is not None else ""
+    return client.generic(endpoint.method, endpoint.path, data=data, content_type="application/json", headers=headers)
 
 
 def check_access_matrix(

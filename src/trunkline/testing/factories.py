@@ -37,11 +37,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     language = "en"
 
     @factory.post_generation
-    def password(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
-        self.set_password(extracted or PASSWORD)
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        obj.set_password(extracted or PASSWORD)
         if create:
-            self.save(update_fields=["password"])
-            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+            obj.save(update_fields=["password"])
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -63,8 +63,8 @@ def member(
 ) -> Membership:
     """A person with a role in an organisation (a new one of ``kind`` unless given)."""
     if organization is None:
-        organization = operator_organization() if kind == "operator" else OrganizationFactory(kind=kind)
-    return MembershipFactory(organization=organization, role=role, user=UserFactory(**user_fields))
+        organization = operator_organization() if kind == "operator" else OrganizationFactory.create(kind=kind)
+    return MembershipFactory.create(organization=organization, role=role, user=UserFactory.create(**user_fields))
 
 
 def ctx_for(membership: Membership, **extra: Any) -> RequestContext:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def bearer(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_key_grants_exactly_its_scopes():
@@ -20,8 +20,8 @@ def test_a_key_grants_exactly_its_scopes():
     admin = member(role="admin")
     token = api_key_for(admin, ["members:read"])
     client = Client()
-    assert client.get("/api/v1/memberships", **bearer(token)).status_code == 200
-    refused = client.get("/api/v1/audit-events", **bearer(token))
+    assert client.get("/api/v1/memberships", headers=bearer(token)).status_code == 200
+    refused = client.get("/api/v1/audit-events", headers=bearer(token))
     assert refused.status_code == 403
     assert refused.json() == {
         "code": "permission_denied",
@@ -37,14 +37,14 @@ def test_a_revoked_key_gets_401_at_once():
     victim = api_key_for(admin, ["members:read"])
     client = Client()
     victim_id = ApiKey.objects.get(prefix=victim.split("_")[1]).public_id
-    assert client.get("/api/v1/memberships", **bearer(victim)).status_code == 200
-    revoked = client.post(f"/api/v1/api-keys/{victim_id}/revoke", **bearer(manager))
+    assert client.get("/api/v1/memberships", headers=bearer(victim)).status_code == 200
+    revoked = client.post(f"/api/v1/api-keys/{victim_id}/revoke", headers=bearer(manager))
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
-    after = client.get("/api/v1/memberships", **bearer(victim))
+    after = client.get("/api/v1/memberships", headers=bearer(victim))
     assert after.status_code == 401
     assert after.json()["code"] == "authentication_required"
-    again = client.post(f"/api/v1/api-keys/{victim_id}/revoke", **bearer(manager))
+    again = client.post(f"/api/v1/api-keys/{victim_id}/revoke", headers=bearer(manager))
     assert again.status_code == 409
     assert again.json()["code"] == "accounts.api_key_already_revoked"
 
@@ -80,7 +80,7 @@ def test_a_key_cannot_hold_more_than_its_creator():
         "/api/v1/api-keys",
         {"name": "x", "scopes": ["audit:read"]},
         content_type="application/json",
-        **bearer(admin_key),
+        headers=bearer(admin_key),
     )
     assert refused.status_code == 422
     assert refused.json()["code"] == "accounts.scope_not_grantable"
@@ -94,7 +94,7 @@ def test_last_use_is_recorded():
     """Each key remembers when and from where it was last used."""
     admin = member(role="admin")
     token = api_key_for(admin, ["members:read"])
-    Client().get("/api/v1/memberships", **bearer(token), REMOTE_ADDR="127.0.0.9")
+    Client().get("/api/v1/memberships", headers=bearer(token), REMOTE_ADDR="127.0.0.9")
     key = ApiKey.objects.get()
     assert key.last_used_at is not None
     assert key.last_used_ip == "127.0.0.9"

@@ -11,10 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def post(client: Client, token: str, path: str, body: dict, key: str | None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"}
     if key is not None:
-        headers["HTTP_IDEMPOTENCY_KEY"] = key
-    return client.post(path, json.dumps(body), content_type="application/json", **headers)
+        headers["Idempotency-Key"] = key
+    return client.post(path, json.dumps(body), content_type="application/json", headers=headers)
 
 
 def test_a_retried_post_creates_one_object():

@@ -16,7 +16,7 @@ LINK = re.compile(r"http://127\.0\.0\.1:8000(/accounts/password/reset/key/\S+)")
 
 
 def set_password_path() -> str:
-    match = LINK.search(mail.outbox[-1].body)
+    match = LINK.search(str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(1)
 
