@@ -96,3 +96,17 @@ def test_another_organisations_member_is_not_found():
         membership_change_role(ctx=ctx_for(admin), membership_id=stranger.public_id, role="admin")
     stranger.refresh_from_db()
     assert stranger.role == "agent"
+
+
+@pytest.mark.rule("PT-2.9")
+def test_a_customer_has_several_people_each_with_their_own_login(django_capture_on_commit_callbacks):
+    """An admin adds two agents; each gets their own link and signs in with their own password."""
+    admin = member(role="admin")
+    for email in ("one@example.com", "two@example.com"):
+        with django_capture_on_commit_callbacks(execute=True):
+            membership_add(ctx=ctx_for(admin), email=email, role="agent")
+        set_password(Client(), set_password_path(), f"{email}-long-password")
+    assert admin.organization.memberships.count() == 3
+    for email in ("one@example.com", "two@example.com"):
+        assert Client().login(email=email, password=f"{email}-long-password")
+    assert not Client().login(email="one@example.com", password="two@example.com-long-password")
