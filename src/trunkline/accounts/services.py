@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from trunkline.accounts.errors import (
     ApiKeyAlreadyRevokedError,
@@ -54,6 +54,18 @@ def _check_role(ctx: RequestContext, role: str) -> None:
         raise UnknownRoleError(role=role, fields={"role": [str(UnknownRoleError(role=role))]})
 
 
+def _user_for_email(email: str, **fields: str) -> User:
+    """The person with this address, created (without a usable password) if new; safe against a concurrent create."""
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return user_create(email=email, **fields)
+    except IntegrityError:
+        return User.objects.get(email=email)
+
+
 def membership_add(
     *, ctx: RequestContext, email: str, role: str, first_name: str = "", last_name: str = ""
 ) -> Membership:
@@ -62,12 +74,12 @@ def membership_add(
     _check_role(ctx, role)
     email = email.strip().lower()
     with transaction.atomic():
-        user = User.objects.filter(email=email).first() or user_create(
-            email=email, first_name=first_name, last_name=last_name, language=ctx.organization.language
-        )
-        if Membership.objects.filter(organization=ctx.organization, user=user).exists():
-            raise MembershipExistsError(email=email)
-        membership = Membership.objects.create(organization=ctx.organization, user=user, role=role)
+        user = _user_for_email(email, first_name=first_name, last_name=last_name, language=ctx.organization.language)
+        try:
+            with transaction.atomic():  # a concurrent add of the same person loses here, cleanly
+                membership = Membership.objects.create(organization=ctx.organization, user=user, role=role)
+        except IntegrityError:
+            raise MembershipExistsError(email=email) from None
         audit_record(ctx=ctx, action="membership.added", target=membership, changes={"email": email, "role": role})
         membership_id = membership.pk
         transaction.on_commit(lambda: invitation_send_task.enqueue(membership_id=membership_id))

@@ -78,3 +78,30 @@ def test_an_overlong_key_is_refused():
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency.key_invalid"
     assert not Membership.objects.filter(user__email="y@example.com").exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_create_one_object():
+    """Eight simultaneous requests with one key: one membership; every answer is the first result or 'in progress'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent writers need PostgreSQL; SQLite serialises them by design.")
+    admin = member(role="admin")
+    token = api_key_for(admin, ["members:manage"])
+    body = {"email": "racer@example.com", "role": "agent"}
+
+    def attempt(_: int) -> int:
+        try:
+            return post(Client(), token, "/api/v1/memberships", body, "race-1").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(8)))
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
+    assert Membership.objects.filter(user__email="racer@example.com").count() == 1
