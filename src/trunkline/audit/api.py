@@ -12,7 +12,12 @@ from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, ctx_of, paginate
 router = Router(tags=["audit"])
 
 
-@router.get("/audit-events", response={200: Page[AuditEventOut], **ERROR_RESPONSES}, operation_id="audit_event_list")
+@router.get(
+    "/audit-events",
+    response={200: Page[AuditEventOut], **ERROR_RESPONSES},
+    operation_id="audit_event_list",
+    summary="List audit events",
+)
 def audit_event_list_api(request: HttpRequest, params: Query[PageIn], filters: Query[AuditEventFilterIn]):
     """The audit trail of the organisation you act for, newest first."""
     events = audit_event_list(ctx=ctx_of(request), **filters.dict())
@@ -20,7 +25,10 @@ def audit_event_list_api(request: HttpRequest, params: Query[PageIn], filters: Q
 
 
 @router.get(
-    "/audit-events/{audit_event_id}", response={200: AuditEventOut, **ERROR_RESPONSES}, operation_id="audit_event_get"
+    "/audit-events/{audit_event_id}",
+    response={200: AuditEventOut, **ERROR_RESPONSES},
+    operation_id="audit_event_get",
+    summary="Get an audit event",
 )
 def audit_event_get_api(request: HttpRequest, audit_event_id: UUID):
     return audit_event_get(ctx=ctx_of(request), public_id=audit_event_id)

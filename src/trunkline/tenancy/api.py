@@ -15,7 +15,10 @@ router = Router(tags=["organizations"])
 
 
 @router.get(
-    "/organizations", response={200: Page[OrganizationOut], **ERROR_RESPONSES}, operation_id="organization_list"
+    "/organizations",
+    response={200: Page[OrganizationOut], **ERROR_RESPONSES},
+    operation_id="organization_list",
+    summary="List organisations",
 )
 def organization_list_api(request: HttpRequest, params: Query[PageIn], kind: str | None = None):
     """The organisation you act for; operator staff see all of them."""
@@ -29,6 +32,7 @@ def organization_list_api(request: HttpRequest, params: Query[PageIn], kind: str
     "/organizations/{organization_id}",
     response={200: OrganizationOut, **ERROR_RESPONSES},
     operation_id="organization_get",
+    summary="Get an organisation",
 )
 def organization_get_api(request: HttpRequest, organization_id: UUID):
     return organization_get(ctx=ctx_of(request), public_id=organization_id)
@@ -38,6 +42,7 @@ def organization_get_api(request: HttpRequest, organization_id: UUID):
     "/organizations/{organization_id}",
     response={200: OrganizationOut, **ERROR_RESPONSES},
     operation_id="organization_update",
+    summary="Update your organisation",
 )
 def organization_update_api(request: HttpRequest, organization_id: UUID, payload: OrganizationUpdateIn):
     """Change the profile of the organisation you act for."""
