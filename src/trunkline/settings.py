@@ -232,6 +232,7 @@ SESSION_COOKIE_AGE = env.number("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["trunkline.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -5,6 +5,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.http import HttpRequest
+from django.utils import translation
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,6 +13,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        super().login(request, user)
+        if user.language:  # messages added from here on speak the person's language
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
 
     def set_password(self, user: Any, password: str) -> None:
         super().set_password(user, password)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -21,4 +22,18 @@ class UserLanguageMiddleware:
             timezone.activate(user.time_zone)
         response = self.get_response(request)
         timezone.deactivate()
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.language
+            and (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != user.language)
+        ):  # the choice outlives the session, so the sign-in page after signing out speaks it too
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         return response

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trunkline.core.models import OrganizationScopedQuerySet, PublicIdModel
 from trunkline.core.validators import validate_time_zone
-from trunkline.tenancy.roles import ALL_ROLE_NAMES, scopes_of
+from trunkline.tenancy.roles import ALL_ROLE_NAMES, role_label, scopes_of
 
 
 class OrganizationKind(models.TextChoices):
@@ -69,6 +69,10 @@ class Membership(PublicIdModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="tenancy_one_membership_per_user_and_org")
         ]
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.organization.kind, self.role)
 
     @property
     def scopes(self) -> frozenset[str]:

@@ -5,27 +5,29 @@ Scopes are ``<area>:<verb>``. Each later app adds the scopes it checks here, nex
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-SCOPES: dict[str, str] = {
-    "organization:read": "See the organisation's profile.",
-    "organization:manage": "Change the organisation's profile.",
-    "members:read": "See the organisation's members.",
-    "members:manage": "Add, change and remove members.",
-    "api_keys:manage": "Create and revoke API keys.",
-    "audit:read": "Read the organisation's audit trail.",
-    "billing:read": "See orders, invoices and payments.",
-    "billing:manage": "Place orders and manage billing details.",
-    "licensing:read": "See pools, end users and licenses.",
-    "licensing:assign": "Create end users and assign licenses.",
-    "inbox:read": "Read conversations.",
-    "inbox:reply": "Reply to conversations.",
-    "campaigns:send": "Create and send campaigns.",
-    "channels:manage": "Configure channels.",
-    "telephony:manage": "Configure the PBX.",
-    "support:open": "Open and follow support tickets.",
-    "ops:read": "Operator back office: read everything.",
-    "ops:manage": "Operator back office: change everything.",
+SCOPES: dict[str, Any] = {
+    "organization:read": _("See the organisation's profile."),
+    "organization:manage": _("Change the organisation's profile."),
+    "members:read": _("See the organisation's members."),
+    "members:manage": _("Add, change and remove members."),
+    "api_keys:manage": _("Create and revoke API keys."),
+    "audit:read": _("Read the organisation's audit trail."),
+    "billing:read": _("See orders, invoices and payments."),
+    "billing:manage": _("Place orders and manage billing details."),
+    "licensing:read": _("See pools, end users and licenses."),
+    "licensing:assign": _("Create end users and assign licenses."),
+    "inbox:read": _("Read conversations."),
+    "inbox:reply": _("Reply to conversations."),
+    "campaigns:send": _("Create and send campaigns."),
+    "channels:manage": _("Configure channels."),
+    "telephony:manage": _("Configure the PBX."),
+    "support:open": _("Open and follow support tickets."),
+    "ops:read": _("Operator back office: read everything."),
+    "ops:manage": _("Operator back office: change everything."),
 }
 
 BASE = {"organization:read", "members:read", "support:open"}
@@ -62,6 +64,11 @@ ROLES: dict[str, dict[str, dict]] = {
 
 def role_choices(kind: str) -> list[tuple[str, str]]:
     return [(name, str(role["label"])) for name, role in ROLES[kind].items()]
+
+
+def role_label(kind: str, role: str) -> str:
+    role_spec = ROLES.get(kind, {}).get(role)
+    return str(role_spec["label"]) if role_spec else role
 
 
 def scopes_of(kind: str, role: str) -> frozenset[str]:
