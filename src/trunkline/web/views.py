@@ -42,12 +42,11 @@ def no_organization(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("organization", "")
-    organization = (
-        organization_list_for_user(user=request.user).filter(public_id__iexact=wanted).first()
-        if len(wanted) == 36
-        else None
-    )
+    try:
+        wanted = UUID(request.POST.get("organization", ""))
+    except ValueError:
+        wanted = None
+    organization = organization_list_for_user(user=request.user).filter(public_id=wanted).first() if wanted else None
     if organization is None:
         messages.error(request, _("You are not a member of that organisation."))
         return redirect("web:home")

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from trunkline.accounts.models import ApiKey
+from trunkline.tenancy.models import Membership
 from trunkline.testing.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +132,20 @@ def test_an_unsafe_request_id_is_replaced():
     response = Client().get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
     assert response["X-Request-ID"] != "bad id\nwith newline"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_person_in_two_organisations_switches_between_them():
+    """The switcher moves a person to the other organisation's surface; a foreign or malformed id is refused."""
+    customer = member(kind="customer", role="admin")
+    both = member(kind="reseller", role="admin")
+    Membership.objects.create(organization=customer.organization, user=both.user, role="agent")
+    client = Client()
+    client.force_login(both.user)
+    switched = client.post("/organization/switch/", {"organization": str(customer.organization.public_id)})
+    assert switched["Location"] == "/app/"
+    assert client.get("/")["Location"] == "/app/"
+    stranger = member(kind="customer", role="admin")
+    for wanted in (str(stranger.organization.public_id), "not-a-uuid"):
+        refused = client.post("/organization/switch/", {"organization": wanted}, follow=True)
+        assert "You are not a member of that organisation." in refused.content.decode()
+    assert client.get("/")["Location"] == "/app/"
