@@ -54,14 +54,14 @@ def _check_role(ctx: RequestContext, role: str) -> None:
         raise UnknownRoleError(role=role, fields={"role": [str(UnknownRoleError(role=role))]})
 
 
-def _user_for_email(email: str, **fields: str) -> User:
+def _user_for_email(email: str, *, first_name: str, last_name: str, language: str) -> User:
     """The person with this address, created (without a usable password) if new; safe against a concurrent create."""
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return user_create(email=email, **fields)
+            return user_create(email=email, first_name=first_name, last_name=last_name, language=language)
     except IntegrityError:
         return User.objects.get(email=email)
 

@@ -108,8 +108,8 @@ def test_security_headers_and_request_id(caplog):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Request-ID"] == "trace-abcdef123"
     record = next(record for record in caplog.records if record.name == "trunkline.request")
-    assert record.request_id == "trace-abcdef123"  # type: ignore[attr-defined]
-    assert (record.status, record.path) == (200, "/")  # type: ignore[attr-defined]
+    assert record.request_id == "trace-abcdef123"
+    assert (record.status, record.path) == (200, "/")
 
 
 def test_log_lines_are_json_with_the_request_id():
