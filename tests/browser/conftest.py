@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from chromium import VIEWPORT, ConsoleProblems, launch
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import Page, sync_playwright
 
@@ -35,6 +36,9 @@ def page(live_server, transactional_db, monkeypatch, console_problems: ConsolePr
         yield tab
         context.close()
         browser.close()
+        # While Playwright's loop runs, Django keeps this test's connections apart from the thread's own;
+        # close them here, or the test database cannot be dropped at the end of the run.
+        connections.close_all()
     assert console_problems.messages == []
 
 
