@@ -7,8 +7,12 @@ from ninja import NinjaAPI
 from trunkline.accounts.api import router as accounts_router
 from trunkline.accounts.auth import platform_auth
 from trunkline.audit.api import router as audit_router
+from trunkline.commerce.api import router as commerce_router
 from trunkline.core.api import install_error_handlers
+from trunkline.notifications.api import router as notifications_router
+from trunkline.onboarding.api import router as onboarding_router
 from trunkline.tenancy.api import router as tenancy_router
+from trunkline.terms.api import router as terms_router
 
 api = NinjaAPI(
     title="Trunkline API",
@@ -27,3 +31,7 @@ install_error_handlers(api)
 api.add_router("/", tenancy_router)
 api.add_router("/", accounts_router)
 api.add_router("/", audit_router)
+api.add_router("/", notifications_router)
+api.add_router("/", terms_router)
+api.add_router("/", commerce_router)
+api.add_router("/", onboarding_router)

@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "trunkline.tenancy",
     "trunkline.audit",
     "trunkline.accounts",
+    "trunkline.notifications",
+    "trunkline.terms",
+    "trunkline.commerce",
+    "trunkline.onboarding",
     "trunkline.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -285,3 +289,6 @@ OPERATOR_EMAIL = env.text("OPERATOR_EMAIL", "operator@trunkline.localhost")
 IDEMPOTENCY_KEY_TTL_HOURS = env.number("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 REVOKED_API_KEY_RETENTION_DAYS = env.number("REVOKED_API_KEY_RETENTION_DAYS", 90)
+NOTICE_MAX_ATTEMPTS = env.number("NOTICE_MAX_ATTEMPTS", 6)
+NOTICE_RETRY_BASE_SECONDS = env.number("NOTICE_RETRY_BASE_SECONDS", 60)
+NOTICE_MESSAGE_ID_DOMAIN = env.text("NOTICE_MESSAGE_ID_DOMAIN", "trunkline.localhost")

@@ -10,5 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
+    path("", include("trunkline.notifications.urls")),
+    path("", include("trunkline.terms.urls")),
+    path("", include("trunkline.onboarding.urls")),
     path("", include("trunkline.web.urls")),
 ]

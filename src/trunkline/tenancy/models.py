@@ -22,6 +22,17 @@ class OrganizationStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+class StatusGround(models.TextChoices):
+    """Why an organisation was suspended or terminated (PT-6.3, PT-6.12, PT-8.8, PT-23.5)."""
+
+    NON_PAYMENT = "non_payment", _("Non-payment")
+    BREACH = "breach", _("Breach of the terms")
+    THIRD_PARTY_COMPLAINT = "third_party_complaint", _("Third-party complaint (temporary restriction)")
+    UNSOLICITED_CALLS = "unsolicited_calls", _("Unsolicited calls")
+    CUSTOMER_REQUEST = "customer_request", _("At the customer's request")
+    OTHER = "other", _("Other")
+
+
 class Organization(PublicIdModel):
     """A tenant: the operator itself, a reseller of End-Point Licenses, or a customer of the Platform."""
 
@@ -31,6 +42,7 @@ class Organization(PublicIdModel):
         _("status"), max_length=16, choices=OrganizationStatus.choices, default=OrganizationStatus.PENDING
     )
     status_reason = models.CharField(_("status reason"), max_length=500, blank=True)
+    status_ground = models.CharField(_("ground"), max_length=32, choices=StatusGround.choices, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
