@@ -19,6 +19,7 @@ from trunkline.core.context import RequestContext
 from trunkline.core.errors import ForbiddenError
 from trunkline.core.middleware import client_ip
 from trunkline.tenancy.models import Organization, OrganizationStatus
+from trunkline.tenancy.roles import scopes_for_status
 from trunkline.tenancy.selectors import membership_for, organization_list_for_user
 
 ORGANIZATION_HEADER = "X-Organization"
@@ -47,9 +48,11 @@ def context_for_api_key(request: HttpRequest, token: str) -> RequestContext | No
     resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
     if api_key.last_used_at is None or now - api_key.last_used_at > resolution or api_key.last_used_ip != ip:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_ip=ip)
+    scopes, withheld = scopes_for_status(api_key.organization.status, frozenset(api_key.scopes))
     return RequestContext(
         organization=api_key.organization,
-        scopes=frozenset(api_key.scopes),
+        scopes=scopes,
+        withheld_scopes=withheld,
         api_key_id=api_key.pk,
         ip=ip,
         user_agent=request.headers.get("User-Agent", ""),
@@ -76,9 +79,11 @@ def context_for_user(request: HttpRequest, user: Any) -> RequestContext | None:
     membership = membership_for(user=user, organization=organization)
     if membership is None:
         return None
+    scopes, withheld = scopes_for_status(organization.status, membership.scopes)
     return RequestContext(
         organization=organization,
-        scopes=membership.scopes,
+        scopes=scopes,
+        withheld_scopes=withheld,
         user=user,
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from trunkline.core.errors import MissingScopeError
+from trunkline.core.errors import MissingScopeError, OrganizationRestrictedError
 
 if TYPE_CHECKING:
     from trunkline.accounts.models import User
@@ -21,6 +21,7 @@ class RequestContext:
     ip: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    withheld_scopes: frozenset[str] = frozenset()  # held by the role, withheld while the organisation is suspended
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -41,5 +42,10 @@ class RequestContext:
 
 
 def require_scope(ctx: RequestContext, scope: str) -> None:
-    if not ctx.has_scope(scope):
-        raise MissingScopeError(scope=scope)
+    if ctx.has_scope(scope):
+        return
+    if scope in ctx.withheld_scopes:
+        raise OrganizationRestrictedError(
+            reason=ctx.organization.status_reason or ctx.organization.get_status_display()
+        )
+    raise MissingScopeError(scope=scope)

@@ -49,6 +49,15 @@ class ForbiddenError(DomainError):
     message_template = _("You are not allowed to do this.")
 
 
+class OrganizationRestrictedError(ForbiddenError):
+    """The role grants the scope, but the organisation is suspended: it may sign in, see why, and pay."""
+
+    code = "organization_suspended"
+    message_template = _(
+        "Your organisation is suspended (%(reason)s). You can sign in, see why and pay, but not use the services."
+    )
+
+
 class ConflictError(DomainError):
     code = "conflict"
     http_status = 409

@@ -66,6 +66,28 @@ def role_choices(kind: str) -> list[tuple[str, str]]:
     return [(name, str(role["label"])) for name, role in ROLES[kind].items()]
 
 
+# What a suspended organisation keeps (PT-6.3): seeing its own data, why it is suspended, and paying.
+SCOPES_WHILE_SUSPENDED = frozenset(
+    {
+        "organization:read",
+        "members:read",
+        "audit:read",
+        "billing:read",
+        "billing:manage",
+        "support:open",
+    }
+)
+
+
+def scopes_for_status(status: str, scopes: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(usable scopes, withheld scopes) of a role or key in an organisation of ``status``."""
+    if status == "suspended":
+        return scopes & SCOPES_WHILE_SUSPENDED, scopes - SCOPES_WHILE_SUSPENDED
+    if status == "terminated":
+        return frozenset(), scopes
+    return scopes, frozenset()
+
+
 def role_label(kind: str, role: str) -> str:
     role_spec = ROLES.get(kind, {}).get(role)
     return str(role_spec["label"]) if role_spec else role
