@@ -19,6 +19,11 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+SECTIONS = {
+    "sqlite": "SQLite; every app command runs with this environment (env -i):",
+    "postgresql": "PostgreSQL; every app command runs with this environment (env -i):",
+    "pgbench": "pgbench, on the same PostgreSQL",
+}
 REQUESTS = {
     "healthz": "GET /healthz (no auth, no DB)",
     "organizations-key": "GET /api/v1/organizations, API key",
@@ -76,7 +81,7 @@ def pgbench_row(label: str, connections: str, raw: Path) -> Row:
     tps = re.search(r"^tps = ([\d.]+)", text, re.MULTILINE)
     failed = re.search(r"^number of failed transactions: (\d+)", text, re.MULTILINE)
     latencies: list[float] = []
-    for log in raw.parent.glob(f"pgbench-{label}.*"):  # -l: one line per transaction, 3rd field = latency in us
+    for log in raw.parent.glob(f"pgbench-log-{label}.*"):  # -l: one line per transaction, 3rd field = latency in us
         for line in log.read_text().splitlines():
             field = line.split()[2]
             if field.isdigit():
@@ -105,7 +110,7 @@ def command_output(*command: str) -> str:
     return (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else "unknown"
 
 
-def machine() -> list[tuple[str, str]]:
+def machine(out: Path) -> list[tuple[str, str]]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     meminfo = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
@@ -125,7 +130,24 @@ def machine() -> list[tuple[str, str]]:
         ("wrk", command_output("wrk", "-v")),
         ("pgbench", command_output("pgbench", "--version")),
         ("Code", command_output("git", "describe", "--always", "--dirty")),
+        ("Load average (1, 5, 15 min) at start", (out / "load-at-start").read_text().strip()),
     ]
+
+
+def server_log_notes(out: Path) -> list[str]:
+    """What the servers logged at ERROR level or worse, counted by message (the logs stay in the output directory)."""
+    notes = []
+    for log in sorted(out.glob("server-*.log")):
+        messages: dict[str, int] = {}
+        for line in log.read_text().splitlines():
+            if line.startswith(("ERROR:", "CRITICAL:")) or '"level": "ERROR"' in line:
+                message = re.sub(r'.*"message": "([^"]*)".*', r"\1", line)
+                messages[message] = messages.get(message, 0) + 1
+            elif re.match(r"^\w+(Error|Exception)\b", line):  # the last line of a traceback
+                messages[line] = messages.get(line, 0) + 1
+        found = ", ".join(f"{count} × `{message}`" for message, count in messages.items()) or "nothing"
+        notes.append(f"- {log.name}: {found}")
+    return notes
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -150,7 +172,7 @@ def main() -> int:
     rows: list[Row] = []
     checks: list[str] = []
     commands: list[str] = []
-    seen_commands: set[str] = set()
+    section = ""
     for line in (out / "manifest.tsv").read_text().splitlines():
         kind, backend, label, connections, raw, command = line.split("\t")
         if kind == "wrk":
@@ -161,11 +183,13 @@ def main() -> int:
             expected, status = connections, raw
             verdict = "as expected" if status == expected else f"**UNEXPECTED, wanted {expected}**"
             checks.append(f"- {BACKEND_NAMES[backend]}: {REQUESTS.get(label, label)} → {status} ({verdict})")
-        if kind != "check":
-            entry = f"{command}" if kind != "env" else f"# environment of every app command ({backend}):\n{command}"
-            if entry not in seen_commands:
-                seen_commands.add(entry)
-                commands.append(entry)
+        if kind == "check":
+            continue
+        this_section = "pgbench" if "pgbench" in (kind, backend) else backend
+        if this_section != section:
+            commands += ([""] if commands else []) + [f"# {SECTIONS[this_section]}"]
+            section = this_section
+        commands.append(command)
 
     failures = [row for row in rows if row.errors]
     unexpected = [check for check in checks if "UNEXPECTED" in check]
@@ -175,7 +199,7 @@ def main() -> int:
     for check in unexpected:
         print(f"ERROR: {check}")
 
-    facts = "\n".join(f"- {name}: {value}" for name, value in machine())
+    facts = "\n".join(f"- {name}: {value}" for name, value in machine(out))
     body = [
         "# Benchmark results",
         "",
@@ -196,6 +220,12 @@ def main() -> int:
         "## Checks before the load",
         "",
         *checks,
+        "",
+        "## Server logs (ERROR level)",
+        "",
+        "wrk drops its open connections when a run ends, so a few requests are aborted mid-way each run.",
+        "",
+        *server_log_notes(out),
         "",
         "## Commands",
         "",
