@@ -11,6 +11,7 @@ from django.db import transaction
 
 from trunkline.accounts.models import ApiKey
 from trunkline.audit.services import audit_record
+from trunkline.notifications.services import notice_send
 from trunkline.tenancy.models import Membership
 from trunkline.testing.factories import api_key_for, ctx_for, member
 
@@ -26,6 +27,13 @@ def _membership(owner: Membership) -> Any:
     return member(organization=owner.organization, role="agent").public_id
 
 
+def _notice(owner: Membership) -> Any:
+    owner.organization.email = owner.organization.email or "office@example.com"
+    owner.organization.save(update_fields=["email"])
+    [notice] = notice_send(organization=owner.organization, kind="organization.suspended", context={"reason": "test"})
+    return notice.public_id
+
+
 def _audit_event(owner: Membership) -> Any:
     with transaction.atomic():
         return audit_record(ctx=ctx_for(owner), action="test.isolation").public_id
@@ -36,6 +44,7 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "membership_id": _membership,
     "api_key_id": _api_key,
     "audit_event_id": _audit_event,
+    "notice_id": _notice,
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).

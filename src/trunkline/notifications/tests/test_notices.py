@@ -110,3 +110,43 @@ def test_an_organisation_without_an_email_is_refused_clearly():
     org = OrganizationFactory.create(email="")
     with pytest.raises(Exception, match="no account email"):
         suspended_notice(org)
+
+
+@pytest.mark.rule("RT-9.1")
+def test_a_notice_goes_to_the_address_on_record_and_keeps_it():
+    """The notice is addressed to the account email on record when sent; a later change does not rewrite it."""
+    org = organization()
+    [notice] = suspended_notice(org)
+    org.email = "new-office@customer.example.com"
+    org.save()
+    notice.refresh_from_db()
+    assert notice.recipient == "office@customer.example.com"
+
+
+@pytest.mark.rule("PT-27")
+def test_the_delivery_log_is_readable_by_the_organisation_and_operator_staff_only():
+    """A customer lists its own notices with their log; another customer sees none; operator staff see them."""
+    from trunkline.testing.factories import api_key_for, member
+
+    owner = member(role="admin")
+    owner.organization.email = "office@customer.example.com"
+    owner.organization.save()
+    suspended_notice(owner.organization)
+    notice_retry_due_task.call()
+    client = Client()
+    own = client.get(
+        "/api/v1/notices", headers={"Authorization": f"Bearer {api_key_for(owner, ['organization:read'])}"}
+    )
+    [item] = own.json()["items"]
+    assert (item["status"], [event["status"] for event in item["events"]]) == ("sent", ["queued", "sent"])
+    stranger = member(role="admin")
+    other = client.get(
+        "/api/v1/notices", headers={"Authorization": f"Bearer {api_key_for(stranger, ['organization:read'])}"}
+    )
+    assert other.json()["count"] == 0
+    staff = member(kind="operator", role="admin")
+    token = api_key_for(staff, ["organization:read", "ops:read"])
+    seen = client.get(
+        f"/api/v1/notices?organization_id={owner.organization.public_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert [notice["id"] for notice in seen.json()["items"]] == [item["id"]]
