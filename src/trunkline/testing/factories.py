@@ -54,8 +54,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def operator_organization() -> Organization:
-    """The operator organisation made by the first migration."""
-    return Organization.objects.get(kind="operator")
+    """The operator organisation made by the first migration (made again if a transactional test flushed it)."""
+    organization, _ = Organization.objects.get_or_create(
+        kind="operator", defaults={"name": "Operator", "status": OrganizationStatus.ACTIVE, "language": "en"}
+    )
+    return organization
 
 
 def member(
