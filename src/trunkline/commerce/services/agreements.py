@@ -20,7 +20,7 @@ from trunkline.commerce.models import Agreement, AgreementRepresentative
 from trunkline.commerce.validators import phone_e164, validate_country
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
-from trunkline.core.errors import NotFoundError, ValidationFailedError
+from trunkline.core.errors import MissingScopeError, NotFoundError, ValidationFailedError
 from trunkline.core.money import MINOR_UNITS
 from trunkline.tenancy.models import Organization
 
@@ -59,6 +59,12 @@ REQUIRED_FIELDS = (
     "price_amount",
     "signed_on",
 )
+
+
+def _require_operator_staff(ctx: RequestContext) -> None:
+    require_scope(ctx, "ops:manage")
+    if not ctx.is_operator:
+        raise MissingScopeError(scope="ops:manage")
 
 
 def _message(error: ValidationError) -> list[str]:
@@ -168,7 +174,7 @@ def _summary(agreement: Agreement) -> dict[str, Any]:
 
 def agreement_create(*, ctx: RequestContext, data: AgreementData) -> Agreement:
     """Record a signed agreement. A draft may lack data; provisioning refuses it until it is complete."""
-    require_scope(ctx, "ops:manage")
+    _require_operator_staff(ctx)
     values, representatives = _cleaned(data)
     with transaction.atomic():
         agreement = Agreement.objects.create(created_by=ctx.user, **values)
@@ -189,7 +195,7 @@ def _agreement_for_update(agreement_id: UUID) -> Agreement:
 
 def agreement_update(*, ctx: RequestContext, agreement_id: UUID, data: AgreementData) -> Agreement:
     """Complete or correct a draft agreement; one that an organisation was created from is read-only."""
-    require_scope(ctx, "ops:manage")
+    _require_operator_staff(ctx)
     values, representatives = _cleaned(data)
     with transaction.atomic():
         agreement = _agreement_for_update(agreement_id)
@@ -203,7 +209,7 @@ def agreement_update(*, ctx: RequestContext, agreement_id: UUID, data: Agreement
 
 def agreement_mark_provisioned(*, ctx: RequestContext, agreement_id: UUID, organization: Organization) -> Agreement:
     """Tie a complete agreement to the organisation created from it. Runs inside the provisioning transaction."""
-    require_scope(ctx, "ops:manage")
+    _require_operator_staff(ctx)
     with transaction.atomic():
         agreement = _agreement_for_update(agreement_id)
         missing = agreement_missing_data(agreement)
