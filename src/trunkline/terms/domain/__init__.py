@@ -1,0 +1,1 @@
+"""Pure Python of the terms context: objection deadlines and text diffs. No Django imports."""
