@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.commerce.models.agreements import CURRENCY_CHOICES
+from trunkline.commerce.services.agreements import REQUIRED_FIELDS
 from trunkline.commerce.validators import country_choices, phone_e164
 from trunkline.core.money import DEFAULT_CURRENCY
 from trunkline.onboarding.legal import ShownVersion
@@ -116,6 +117,8 @@ class AgreementForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in REQUIRED_FIELDS:  # not required for a draft, so not marked optional either
+            self.fields[name].needed = True  # type: ignore[attr-defined]
         choices = country_choices()
         self.fields["customer_country"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
         self.fields["allowed_countries"].choices = choices  # type: ignore[attr-defined]
@@ -123,9 +126,16 @@ class AgreementForm(forms.Form):
 
 
 class RepresentativeForm(forms.Form):
+    """One row of representatives: an empty row is ignored, a started one needs all three."""
+
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.needed = True  # type: ignore[attr-defined]
 
 
 def representative_formset_class(*, blank_rows: int) -> type[forms.BaseFormSet]:

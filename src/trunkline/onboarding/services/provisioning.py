@@ -67,10 +67,20 @@ def customer_provision(*, ctx: RequestContext, agreement_id: UUID) -> Organizati
         agreement = agreement_mark_provisioned(ctx=ctx, agreement_id=agreement.public_id, organization=organization)
         customer_ctx = _acting_for(ctx, organization)
         membership_add(ctx=customer_ctx, email=agreement.account_email, role="admin")
-        for document in legal.REGISTRATION_DOCUMENTS:  # signing the agreement accepted them (PT-1.2)
-            version = legal.versions_to_show(language=organization.language)[document]
+        with translation.override(organization.language):
+            signatory = _("%(names)s (authorised representatives)") % {
+                "names": ", ".join(person.name for person in agreement.representatives.all())
+            }
+        for version in legal.versions_to_show(language=organization.language).values():  # signing accepted them
             legal.acceptance_record(
-                ctx=customer_ctx, version_id=version.version_id, method="signed_agreement", ip=None, user_agent=""
+                ctx=ctx,
+                version_id=version.version_id,
+                method="signed_agreement",
+                ip=None,
+                user_agent="",
+                organization_id=organization.public_id,
+                signatory=signatory,
+                reference=agreement.reference,
             )
         with translation.override(organization.language):
             signed_on = date_format(agreement.signed_on, "SHORT_DATE_FORMAT") if agreement.signed_on else ""

@@ -82,9 +82,12 @@ def _already_registered(user: User, *, at: datetime) -> None:
     )
 
 
-def _check_versions(shown: dict[str, str], language: str) -> None:
-    current = legal.versions_to_show(language=language)
-    if any(shown.get(document) != current[document].version_id for document in legal.REGISTRATION_DOCUMENTS):
+def _check_versions(shown: dict[str, str]) -> None:
+    """The versions ticked must still be in force: one published meanwhile has to be shown before it is accepted."""
+    if not all(
+        legal.is_in_force(document=document, version_id=shown.get(document, ""))
+        for document in legal.REGISTRATION_DOCUMENTS
+    ):
         raise TermsChangedError(fields={"accept_terms": [str(TermsChangedError.message_template)]})
 
 
@@ -95,7 +98,7 @@ def registration_submit(
     emailed a single-use link to set one. A known address creates nothing and answers the same (None)."""
     at = at or clock.now()
     email = data.email.strip().lower()
-    _check_versions(data.terms_versions, data.language)
+    _check_versions(data.terms_versions)
     try:
         with transaction.atomic():
             existing = User.objects.filter(email__iexact=email).first()

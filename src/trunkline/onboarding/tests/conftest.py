@@ -1,8 +1,8 @@
-"""Shared set-up of onboarding's tests: published terms, the tiny IP database, operator staff."""
+"""Shared set-up of onboarding's tests: the terms in force, the tiny IP database, operator staff."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,60 +11,41 @@ from django.test import Client
 
 from trunkline.onboarding import legal
 from trunkline.onboarding.legal import ShownVersion
+from trunkline.terms.models import TermsAcceptance
 from trunkline.testing.factories import member
 
 IP_DATABASE = Path(__file__).parent / "fixtures" / "ip_countries.csv"
 
 
 @dataclass
-class PublishedTerms:
+class TermsInForce:
     versions: dict[str, ShownVersion]
-    accepted: list[dict[str, Any]] = field(default_factory=list)
 
     def of(self, organization: Any) -> list[dict[str, Any]]:
-        return [row for row in self.accepted if row["organization"] == organization.pk]
+        """The acceptances recorded for ``organization``, oldest first, as the terms app stored them."""
+        return [
+            {
+                "document": acceptance.version.document.kind,
+                "version_id": str(acceptance.version.public_id),
+                "sha256": acceptance.sha256,
+                "method": acceptance.method,
+                "ip": acceptance.ip,
+                "user_agent": acceptance.user_agent,
+                "person": acceptance.person,
+                "signatory": acceptance.signatory,
+                "reference": acceptance.reference,
+            }
+            for acceptance in TermsAcceptance.objects.for_org(organization)
+            .select_related("version__document")
+            .order_by("accepted_at", "id")
+        ]
 
 
 @pytest.fixture
-def terms(monkeypatch) -> PublishedTerms:
-    """The platform terms and the privacy notice, each with a version in force."""
-    published = PublishedTerms(
-        versions={
-            "platform_terms": ShownVersion(
-                "platform_terms",
-                "11111111-1111-4111-8111-111111111111",
-                "Platform terms",
-                "/terms/platform-terms/",
-                "a" * 64,
-            ),
-            "privacy_notice": ShownVersion(
-                "privacy_notice",
-                "22222222-2222-4222-8222-222222222222",
-                "Privacy notice",
-                "/terms/privacy-notice/",
-                "b" * 64,
-            ),
-        }
-    )
-
-    def record(*, ctx, version_id, method, ip, user_agent):
-        document = next(v for v in published.versions.values() if v.version_id == version_id)
-        published.accepted.append(
-            {
-                "organization": ctx.organization.pk,
-                "user": ctx.user.pk if ctx.user else None,
-                "document": document.document,
-                "version_id": version_id,
-                "content_hash": document.content_hash,
-                "method": method,
-                "ip": ip,
-                "user_agent": user_agent,
-            }
-        )
-
-    monkeypatch.setattr(legal, "versions_to_show", lambda *, language: dict(published.versions))
-    monkeypatch.setattr(legal, "acceptance_record", record)
-    return published
+def terms() -> TermsInForce:
+    """The platform terms and the privacy notice in force (version 1 from the terms app's first data migration),
+    as an English-speaking visitor is shown them."""
+    return TermsInForce(versions=legal.versions_to_show(language="en"))
 
 
 @pytest.fixture

@@ -167,9 +167,12 @@ def test_a_draft_is_completed_later_and_then_provisions_an_active_paid_customer(
         "admin",
         False,
     )
-    assert [(row["document"], row["method"]) for row in terms.of(organization)] == [
-        ("platform_terms", "signed_agreement"),
-        ("privacy_notice", "signed_agreement"),
+    assert [
+        (row["document"], row["method"], row["signatory"], row["reference"], row["ip"], row["person"])
+        for row in terms.of(organization)
+    ] == [
+        ("platform_terms", "signed_agreement", "Maria Petrova (упълномощени представители)", "AG-2026-014", None, None),
+        ("privacy_notice", "signed_agreement", "Maria Petrova (упълномощени представители)", "AG-2026-014", None, None),
     ]
     assert Notice.objects.get(organization=organization).kind == "onboarding.agreement_started"
     assert [message.to for message in mail.outbox] == [["office@vitosha-clinics.example"]] * 2  # invitation, notice

@@ -12,10 +12,13 @@ from django.test import Client
 
 from trunkline.accounts.models import User
 from trunkline.audit.models import AuditEvent
+from trunkline.core import clock
 from trunkline.notifications.models import Notice
 from trunkline.onboarding.models import CountryAccess, Registration
 from trunkline.tenancy.models import Membership, Organization
-from trunkline.testing.factories import member
+from trunkline.terms.selectors import legal_document_for_kind
+from trunkline.terms.services import terms_version_publish
+from trunkline.testing.factories import ctx_for, member
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +62,7 @@ def emailed_link() -> str:
 
 def nothing_written() -> None:
     assert Organization.objects.exclude(kind="operator").count() == 0
-    assert User.objects.count() == 0
+    assert not User.objects.filter(email__iexact="elena@rila-travel.example").exists()
     assert Registration.objects.count() == 0
     assert mail.outbox == []
 
@@ -81,7 +84,8 @@ def test_the_form_asks_for_everything_and_links_both_documents(terms):
         assert f">{label}</label>" in page, label
     assert '<a href="/terms/platform-terms/" target="_blank">platform terms</a>' in page
     assert '<a href="/terms/privacy-notice/" target="_blank">privacy notice</a>' in page
-    assert 'value="11111111-1111-4111-8111-111111111111"' in page
+    assert f'value="{terms.versions["platform_terms"].version_id}"' in page
+    assert f'value="{terms.versions["privacy_notice"].version_id}"' in page
 
 
 @pytest.mark.rule("PT-5.2")
@@ -136,19 +140,37 @@ def test_registration_starts_the_contract_only_when_the_password_is_set(
     assert registration.confirmed_at is not None
     assert registration.user.check_password("a-long-new-secret-42")
     assert Membership.objects.get(organization=organization).role == "admin"
+    shown = terms.versions
     assert [
-        (row["document"], row["method"], row["ip"], row["user_agent"], row["version_id"])
+        (row["document"], row["method"], row["ip"], row["user_agent"], row["version_id"], row["sha256"])
         for row in terms.of(organization)
     ] == [
-        ("platform_terms", "registration", "212.39.70.10", REGISTRATION_UA, "11111111-1111-4111-8111-111111111111"),
-        ("privacy_notice", "registration", "212.39.70.10", REGISTRATION_UA, "22222222-2222-4222-8222-222222222222"),
+        (
+            "platform_terms",
+            "registration",
+            "212.39.70.10",
+            REGISTRATION_UA,
+            shown["platform_terms"].version_id,
+            shown["platform_terms"].content_hash,
+        ),
+        (
+            "privacy_notice",
+            "registration",
+            "212.39.70.10",
+            REGISTRATION_UA,
+            shown["privacy_notice"].version_id,
+            shown["privacy_notice"].content_hash,
+        ),
     ]
+    assert {row["person"] for row in terms.of(organization)} == {registration.user}
     assert Notice.objects.get(organization=organization).kind == "onboarding.free_plan_started"
     assert list(AuditEvent.objects.for_org(organization).order_by("id").values_list("action", flat=True)) == [
         "organization.created",
         "registration.submitted",
         "registration.link_sent",
         "membership.added",
+        "terms.accepted",
+        "terms.accepted",
         "organization.active",
         "registration.confirmed",
         "notice.queued",
@@ -189,7 +211,7 @@ def test_a_link_older_than_48_hours_is_refused_and_nothing_starts(client, terms,
     registration = Registration.objects.get()
     assert registration.organization.status == "pending"
     assert registration.confirmed_at is None
-    assert terms.accepted == []
+    assert terms.of(registration.organization) == []
 
 
 @pytest.mark.rule("PT-5.4")
@@ -364,16 +386,22 @@ def test_registrations_from_one_address_are_throttled(client, terms, django_capt
 def test_terms_published_while_the_form_was_open_must_be_accepted_again(
     client, terms, django_capture_on_commit_callbacks
 ):
-    """If the version shown is no longer in force, the box must be ticked again for the new one; nothing is written."""
-    stale = form(terms, platform_terms_version="33333333-3333-4333-8333-333333333333")
+    """If a new version comes into force while the form is open, the box must be ticked again for it; nothing is
+    written meanwhile."""
+    staff = member(kind="operator", role="staff")
+    document = legal_document_for_kind(kind="platform_terms")
+    assert document is not None
+    newer = terms_version_publish(
+        ctx=ctx_for(staff), document_id=document.public_id, language="en", text="# Version 2", effective_at=clock.now()
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(REGISTER, stale)
+        response = client.post(REGISTER, form(terms))
 
     assert response.status_code == 422
     page = response.content.decode()
     assert "The terms changed while you were filling in the form." in page
-    assert 'value="11111111-1111-4111-8111-111111111111"' in page
-    assert 'name="accept_terms" required id="id_accept_terms" checked' not in page
+    assert f'value="{newer.public_id}"' in page
+    assert 'id="id_accept_terms" checked' not in page
     nothing_written()
 
 
