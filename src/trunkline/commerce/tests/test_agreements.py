@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ MARIA = RepresentativeData(name="Maria Petrova", email="Maria@Vitosha.example", 
 
 
 def complete(**changes) -> AgreementData:
-    fields = {
+    fields: dict[str, Any] = {
         "customer_name": "Vitosha Clinics",
         "reference": "AG-2026-014",
         "customer_country": "bg",
