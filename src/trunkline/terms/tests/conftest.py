@@ -61,7 +61,7 @@ def publish(
     *,
     text: str = V2_TEXT,
     language: str = "en",
-    effective_at: datetime,
+    effective_at: datetime | None,
     number: int | None = None,
 ) -> LegalDocumentVersion:
     return terms_version_publish(

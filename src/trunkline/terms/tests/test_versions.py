@@ -94,9 +94,12 @@ def test_invalid_versions_get_a_localised_error_and_write_nothing(
 ):
     """A bad language, an empty text or a past effective date is refused field by field, in Bulgarian here."""
     before = (LegalDocumentVersion.objects.count(), AuditEvent.objects.count())
-    with time_machine.travel(NOW, tick=False), translation.override("bg"):
-        with pytest.raises(TermsVersionInvalidError) as error:
-            publish(staff_ctx, platform_terms, text=text, language=language, effective_at=at(effective_at))
+    with (
+        time_machine.travel(NOW, tick=False),
+        translation.override("bg"),
+        pytest.raises(TermsVersionInvalidError) as error,
+    ):
+        publish(staff_ctx, platform_terms, text=text, language=language, effective_at=at(effective_at))
     assert error.value.code == "terms.version_invalid"
     assert error.value.http_status == 422
     assert error.value.fields == fields
@@ -114,10 +117,9 @@ def test_only_operator_staff_publish(platform_terms):
 def test_the_publish_api_answers_field_errors_in_english(platform_terms):
     """The API refuses an empty text with 422 and the field's message, and publishes a valid text with 201."""
     token = api_key_for(member(kind="operator", role="admin"), ["ops:manage"])
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     body = {"document_id": str(platform_terms.public_id), "language": "en", "text": "", "effective_at": None}
-    refused = client.post("/api/v1/terms/versions", body, content_type="application/json", **auth)
+    refused = client.post("/api/v1/terms/versions", body, content_type="application/json")
     assert refused.status_code == 422
     assert refused.json()["code"] == "terms.version_invalid"
     assert refused.json()["detail"]["fields"] == {
@@ -125,7 +127,7 @@ def test_the_publish_api_answers_field_errors_in_english(platform_terms):
         "effective_at": ["Give the date and time from which this version applies."],
     }
     body.update(text=V2_TEXT, effective_at="2030-01-01T00:00:00Z")
-    created = client.post("/api/v1/terms/versions", body, content_type="application/json", **auth)
+    created = client.post("/api/v1/terms/versions", body, content_type="application/json")
     assert created.status_code == 201
     assert created.json()["number"] == 2
     assert created.json()["sha256"] == hashlib.sha256(V2_TEXT.encode()).hexdigest()
