@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from chromium import VIEWPORT
 from django.core import mail
 from playwright.sync_api import Page, expect
 
@@ -35,6 +36,7 @@ DOCUMENTS = [
 
 def shoot(page: Page, name: str) -> None:
     if os.environ.get("TRUNKLINE_SCREENSHOTS"):
+        page.set_viewport_size(VIEWPORT)  # a full-page shot before may have left the page taller
         page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
