@@ -39,7 +39,11 @@ class PublishForm(forms.Form):
 
 class DocumentCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    slug = forms.CharField(label=_("Address"), max_length=60, help_text=_("The page will be /terms/<address>/."))
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=60,
+        help_text=_("Lower-case letters, digits and hyphens: the page will be at /terms/ followed by this address."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices, initial=DocumentKind.OTHER)
     audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices)
 

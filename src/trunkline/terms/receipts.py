@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,10 @@ def evidence_export(
         "exported_at": at.isoformat(),
         "acceptances": [acceptance_evidence(acceptance) for acceptance in acceptances],
     }
+
+
+# WeasyPrint reports each rendering step at INFO; one receipt is not worth seven log lines.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:

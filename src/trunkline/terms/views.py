@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -205,7 +206,7 @@ def document_diff(request: HttpRequest, slug: str, a: int, b: int) -> HttpRespon
             "old": old,
             "new": new,
             "diff": text_diff(old.text, new.text),
-            "languages": sorted(set(old_texts) & set(new_texts)),
+            "diff_languages": sorted(set(old_texts) & set(new_texts)),
         },
     )
 
@@ -367,7 +368,12 @@ def _evidence(request: HttpRequest) -> dict[str, Any]:
     organization_id = request.GET.get("organization") or None
     organization = terms_organization_for(ctx=ctx, organization_id=organization_id)
     acceptances = list(terms_acceptance_list(ctx=ctx, organization_id=organization_id))
-    return {"organization": organization, "acceptances": acceptances, "generated_at": clock.now()}
+    return {
+        "organization": organization,
+        "acceptances": acceptances,
+        "generated_at": clock.now(),
+        "public_url": settings.PUBLIC_URL,
+    }
 
 
 def _evidence_or_404(request: HttpRequest) -> dict[str, Any]:
