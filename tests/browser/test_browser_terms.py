@@ -30,7 +30,7 @@ seed = importlib.import_module("trunkline.terms.migrations.0002_legal_documents"
 
 @terms_required("platform_terms")
 def inbox(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("<!doctype html><title>Inbox</title><h1>Inbox</h1>")
+    return HttpResponse('<!doctype html><link rel="icon" href="data:,"><title>Inbox</title><h1>Inbox</h1>')
 
 
 urlpatterns = [path("app/inbox-for-test/", inbox), *site_urlpatterns]
