@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "trunkline.accounts.middleware.UserLanguageMiddleware",
     "trunkline.accounts.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trunkline.onboarding.middleware.CountryAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -292,3 +293,5 @@ REVOKED_API_KEY_RETENTION_DAYS = env.number("REVOKED_API_KEY_RETENTION_DAYS", 90
 NOTICE_MAX_ATTEMPTS = env.number("NOTICE_MAX_ATTEMPTS", 6)
 NOTICE_RETRY_BASE_SECONDS = env.number("NOTICE_RETRY_BASE_SECONDS", 60)
 NOTICE_MESSAGE_ID_DOMAIN = env.text("NOTICE_MESSAGE_ID_DOMAIN", "trunkline.localhost")
+REGISTRATION_RATE = env.text("REGISTRATION_RATE", "10/h")
+IP_COUNTRY_DATABASE = env.text("IP_COUNTRY_DATABASE", "")

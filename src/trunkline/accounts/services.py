@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -67,9 +68,11 @@ def _user_for_email(email: str, *, first_name: str, last_name: str, language: st
 
 
 def membership_add(
-    *, ctx: RequestContext, email: str, role: str, first_name: str = "", last_name: str = ""
+    *, ctx: RequestContext, email: str, role: str, first_name: str = "", last_name: str = "", notify: bool = True
 ) -> Membership:
-    """Add a person to the acting organisation; a newcomer gets a single-use link to set their password."""
+    """Add a person to the acting organisation; a newcomer gets a single-use link to set their password.
+
+    ``notify=False`` is for flows that have already proven the address and set the password (registration)."""
     require_scope(ctx, "members:manage")
     _check_role(ctx, role)
     email = email.strip().lower()
@@ -81,8 +84,8 @@ def membership_add(
         except IntegrityError:
             raise MembershipExistsError(email=email) from None
         audit_record(ctx=ctx, action="membership.added", target=membership, changes={"email": email, "role": role})
-        membership_id = membership.pk
-        transaction.on_commit(lambda: invitation_send_task.enqueue(membership_id=membership_id))
+        if notify:
+            transaction.on_commit(partial(invitation_send_task.enqueue, membership_id=membership.pk))
     return membership
 
 

@@ -372,7 +372,7 @@ def _object(
     params: dict[str, Any] = {"number": version.number, "document": document.title}
     with transaction.atomic():
         change = (
-            TermsChangeNotice.objects.select_for_update()
+            TermsChangeNotice.objects.select_for_update(of=("self",))
             .select_related("organization", "notice")
             .filter(organization=organization, version__document=document, version__number=version.number)
             .first()
@@ -497,7 +497,7 @@ def terms_deemed_acceptances_record(*, at: datetime | None = None) -> int:
             continue
         with transaction.atomic():
             change = (
-                TermsChangeNotice.objects.select_for_update()
+                TermsChangeNotice.objects.select_for_update(of=("self",))
                 .select_related("organization", "version", "version__document", "notice")
                 .get(pk=candidate.pk)
             )

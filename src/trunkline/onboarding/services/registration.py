@@ -182,6 +182,7 @@ def registration_confirm(
             role="admin",
             first_name=registration.first_name,
             last_name=registration.last_name,
+            notify=False,
         )
         for document in legal.REGISTRATION_DOCUMENTS:
             legal.acceptance_record(
