@@ -240,6 +240,19 @@ def test_the_acceptance_api_lists_evidence_and_passes_the_access_matrix(customer
     assert own["items"][0]["ip"] == "203.0.113.7"
 
 
+def test_the_acceptance_list_costs_the_same_queries_for_many_rows(
+    customer, current_terms, django_assert_max_num_queries
+):
+    """Listing 1 or 20 acceptances takes the same handful of queries (no query per row)."""
+    token = api_key_for(customer, ["audit:read"])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    for _ in range(20):
+        accept_click(customer, current_terms)
+    with django_assert_max_num_queries(4):
+        listed = client.get("/api/v1/terms/acceptances?page_size=50").json()
+    assert listed["count"] == 20
+
+
 @pytest.mark.rule("RT-2.6")
 @pytest.mark.rule("PT-22")
 def test_a_foreign_organisation_cannot_read_anothers_acceptances(customer, current_terms):
