@@ -5,13 +5,11 @@ With ``TRUNKLINE_SCREENSHOTS=1`` the tests also save docs/screenshots/terms-acce
 
 from __future__ import annotations
 
-import importlib
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from playwright.sync_api import Page, expect
@@ -20,12 +18,12 @@ from trunkline.core import clock
 from trunkline.terms.gate import terms_required
 from trunkline.terms.models import LegalDocument, TermsAcceptance
 from trunkline.terms.services import terms_version_publish
+from trunkline.terms.tests.documents import ensure_documents
 from trunkline.testing.factories import OrganizationFactory, ctx_for, member
 from trunkline.urls import urlpatterns as site_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-seed = importlib.import_module("trunkline.terms.migrations.0002_legal_documents")
 
 
 @terms_required("platform_terms")
@@ -48,7 +46,7 @@ def shoot(page: Page, name: str) -> None:
 def test_the_gate_shows_the_terms_records_i_agree_and_continues(page: Page, live_server, sign_in_as):
     """A customer opening a gated page sees the terms first; "I agree" records the click with the text's hash,
     the address and the browser, then the page they wanted opens."""
-    seed.create_documents(apps, None)
+    ensure_documents()
     organization = OrganizationFactory.create(name="Sofia Dental Clinic", kind="customer", language="en")
     admin = member(organization=organization, role="admin", first_name="Maria", last_name="Ivanova")
     sign_in_as(admin.user)
@@ -70,7 +68,7 @@ def test_the_gate_shows_the_terms_records_i_agree_and_continues(page: Page, live
 @pytest.mark.browser
 def test_the_history_links_to_a_readable_diff(page: Page, live_server):
     """The public history of the platform terms links each version to what changed from the one before."""
-    seed.create_documents(apps, None)
+    ensure_documents()
     document = LegalDocument.objects.get(kind="platform_terms")
     old = document.versions.get(number=1, language="en").text
     new = (

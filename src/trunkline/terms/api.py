@@ -37,6 +37,7 @@ def _document_out(document: LegalDocument, language: str) -> dict[str, Any]:
         "public_id": document.public_id,
         "slug": document.slug,
         "title": document.title,
+        "title_bg": document.title_bg,
         "kind": document.kind,
         "audience": document.audience,
         "url": document.get_absolute_url(),

@@ -39,6 +39,7 @@ class PublishForm(forms.Form):
 
 class DocumentCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
+    title_bg = forms.CharField(label=_("Title in Bulgarian"), max_length=200, required=False)
     slug = forms.CharField(
         label=_("Address"),
         max_length=60,

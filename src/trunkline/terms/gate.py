@@ -37,7 +37,7 @@ def terms_require_accepted(*, organization: Organization, kind: str, at: datetim
     assert status.document is not None
     assert status.version is not None
     raise TermsAcceptanceRequiredError(
-        document=status.document.title,
+        document=status.document.display_title,
         detail={
             "document": status.document.slug,
             "kind": kind,

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.core.models import OrganizationScopedModel, OrganizationScopedQuerySet, PublicIdModel
@@ -98,6 +99,7 @@ class LegalDocument(PublicIdModel):
 
     slug = models.SlugField(_("address"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    title_bg = models.CharField(_("title in Bulgarian"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
 
@@ -114,6 +116,11 @@ class LegalDocument(PublicIdModel):
 
     def get_absolute_url(self) -> str:
         return reverse("terms:document", kwargs={"slug": self.slug})
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language: Bulgarian where there is one, else the English title."""
+        return self.title_bg if self.title_bg and translation.get_language() == "bg" else self.title
 
     def applies_to(self, organization_kind: str) -> bool:
         """Whether organisations of this kind are bound by the document (the operator never is)."""

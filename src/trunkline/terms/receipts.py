@@ -24,7 +24,12 @@ def acceptance_evidence(acceptance: TermsAcceptance) -> dict[str, Any]:
     return {
         "id": str(acceptance.public_id),
         "organization": {"id": str(acceptance.organization.public_id), "name": acceptance.organization.name},
-        "document": {"slug": document.slug, "title": document.title, "kind": document.kind},
+        "document": {
+            "slug": document.slug,
+            "title": document.title,
+            "title_bg": document.title_bg,
+            "kind": document.kind,
+        },
         "version": {
             "id": str(version.public_id),
             "number": version.number,

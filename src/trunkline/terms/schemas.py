@@ -20,6 +20,7 @@ class DocumentOut(Schema):
     id: UUID = Field(alias="public_id")
     slug: str
     title: str
+    title_bg: str
     kind: str
     audience: str
     url: str

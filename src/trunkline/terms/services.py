@@ -92,10 +92,12 @@ def _person_label(user: Any) -> str:
     return f"{name} <{user.email}>" if name else user.email
 
 
-def legal_document_create(*, ctx: RequestContext, slug: str, title: str, kind: str, audience: str) -> LegalDocument:
+def legal_document_create(
+    *, ctx: RequestContext, slug: str, title: str, kind: str, audience: str, title_bg: str = ""
+) -> LegalDocument:
     """A new legal document (operator staff). It has no version until one is published."""
     _require_operator(ctx)
-    slug, title = slug.strip().lower(), title.strip()
+    slug, title, title_bg = slug.strip().lower(), title.strip(), title_bg.strip()
     errors: dict[str, list[str]] = {}
     if not SLUG.match(slug) or len(slug) > 60:
         errors["slug"] = [_("Use lower-case letters, digits and single hyphens, at most 60 characters.")]
@@ -105,6 +107,8 @@ def legal_document_create(*, ctx: RequestContext, slug: str, title: str, kind: s
         errors["slug"] = [_("Another document already has this address.")]
     if not title or len(title) > 200:
         errors["title"] = [_("Give the document a title of at most 200 characters.")]
+    if len(title_bg) > 200:
+        errors["title_bg"] = [_("Give the document a title of at most 200 characters.")]
     if kind not in DocumentKind.values:
         errors["kind"] = [_("Choose one of the listed kinds.")]
     elif kind != DocumentKind.OTHER and LegalDocument.objects.filter(kind=kind).exists():
@@ -116,7 +120,9 @@ def legal_document_create(*, ctx: RequestContext, slug: str, title: str, kind: s
     with transaction.atomic():
         try:
             with transaction.atomic():
-                document = LegalDocument.objects.create(slug=slug, title=title, kind=kind, audience=audience)
+                document = LegalDocument.objects.create(
+                    slug=slug, title=title, title_bg=title_bg, kind=kind, audience=audience
+                )
         except IntegrityError:  # a concurrent create took the address or the kind first
             raise LegalDocumentInvalidError(
                 fields={"slug": [_("Another document already has this address.")]}
@@ -317,11 +323,11 @@ def terms_accept(
         version = terms_version_by_id(version_id=version_id)
         document = version.document
         if not document.applies_to(organization.kind):
-            raise TermsNotApplicableError(document=document.title)
+            raise TermsNotApplicableError(document=document.display_title)
         if method in (AcceptanceMethod.CLICK, AcceptanceMethod.ONLINE_ORDER):
             current = terms_current_number(document=document, at=at)
             if current is not None and version.number < current:
-                raise TermsVersionSupersededError(document=document.title)
+                raise TermsVersionSupersededError(document=document.display_title)
         acceptance = TermsAcceptance.objects.create(
             organization=organization,
             version=version,
@@ -369,7 +375,7 @@ def _object(
     if len(note) > MAX_NOTE_LENGTH:
         raise ObjectionInvalidError(fields={"note": [_("Keep the note under 2,000 characters.")]})
     document = version.document
-    params: dict[str, Any] = {"number": version.number, "document": document.title}
+    params: dict[str, Any] = {"number": version.number, "document": document.display_title}
     with transaction.atomic():
         change = (
             TermsChangeNotice.objects.select_for_update(of=("self",))

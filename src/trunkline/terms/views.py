@@ -251,7 +251,7 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("%(organization)s accepted version %(number)s of %(document)s.")
-                % {"organization": ctx.organization.name, "number": version.number, "document": document.title},
+                % {"organization": ctx.organization.name, "number": version.number, "document": document.display_title},
             )
             return HttpResponseRedirect(next_url)
     objection = objection_for(organization=ctx.organization, version=version)
@@ -492,7 +492,7 @@ def ops_terms(request: HttpRequest) -> HttpResponse:
                     _("Version %(number)s of %(document)s is published (%(language)s).")
                     % {
                         "number": version.number,
-                        "document": version.document.title,
+                        "document": version.document.display_title,
                         "language": version.get_language_display(),
                     },
                 )
@@ -515,7 +515,8 @@ def ops_document_create(request: HttpRequest) -> HttpResponse:
             _add_errors(document_form, error)
         else:
             messages.success(
-                request, _("%(document)s is created. Publish its first version below.") % {"document": document.title}
+                request,
+                _("%(document)s is created. Publish its first version below.") % {"document": document.display_title},
             )
             return redirect(reverse("terms:organization", kwargs={"surface": "ops"}))
     return _render_ops(request, PublishForm(prefix="publish"), document_form, status=422)

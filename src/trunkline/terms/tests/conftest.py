@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 
 import pytest
-from django.apps import apps
 
 from trunkline.core.context import RequestContext
 from trunkline.tenancy.models import Membership
 from trunkline.terms.models import LegalDocument, LegalDocumentVersion
 from trunkline.terms.services import terms_version_publish
+from trunkline.terms.tests.documents import ensure_documents
 from trunkline.testing.factories import ctx_for, member
-
-seed = importlib.import_module("trunkline.terms.migrations.0002_legal_documents")
 
 V2_TEXT = """# Platform general terms, version 2
 
@@ -26,12 +23,6 @@ V2_TEXT = """# Platform general terms, version 2
 5. **Language.** The Bulgarian text prevails over any translation.
 6. **Support.** Support requests are answered on working days.
 """
-
-
-def ensure_documents() -> None:
-    """The documents and first versions of the data migration (a transactional test elsewhere may have flushed
-    them)."""
-    seed.create_documents(apps, None)
 
 
 @pytest.fixture

@@ -184,7 +184,12 @@ def test_the_json_export_holds_the_whole_evidence(customer, current_terms):
     }
     [item] = body["acceptances"]
     assert item["id"] == str(acceptance.public_id)
-    assert item["document"] == {"slug": "platform-terms", "title": "Platform general terms", "kind": "platform_terms"}
+    assert item["document"] == {
+        "slug": "platform-terms",
+        "title": "Platform general terms",
+        "title_bg": "Общи условия за ползване на платформата",
+        "kind": "platform_terms",
+    }
     assert item["version"]["number"] == 1
     assert item["version"]["language"] == "en"
     assert item["version"]["url"] == "http://127.0.0.1:8000/terms/platform-terms/v/1/?language=en"
@@ -322,6 +327,18 @@ def test_the_gate_never_continues_to_another_site(customer, current_terms):
     page = client.get("/terms/platform-terms/accept/?next=/gated/").content.decode()
     assert "Only an administrator or a billing person" in page
     assert ">I agree</button>" not in page
+
+
+def test_a_bulgarian_reader_gets_the_accept_page_in_bulgarian(documents):
+    """The title, the text, the button and the explanation are Bulgarian for a Bulgarian person."""
+    admin = member(kind="customer", role="admin", language="bg")
+    client = Client()
+    client.force_login(admin.user)
+    page = client.get("/terms/platform-terms/accept/?next=/app/", HTTP_ACCEPT_LANGUAGE="bg").content.decode()
+    assert "<h1>Общи условия за ползване на платформата</h1>" in page
+    assert "Общи условия за ползване на платформата, версия 1</h1>" in page
+    assert ">Съгласен съм</button>" in page
+    assert "Като доказателство записваме" in page
 
 
 @pytest.mark.rule("RT-2.1")

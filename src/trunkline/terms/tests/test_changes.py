@@ -204,7 +204,10 @@ def test_an_organisation_that_was_not_notified_has_nothing_to_object_to(staff_ct
         newcomer = customer("Newcomer")
         with translation.override("bg"), pytest.raises(NothingToObjectError) as error:
             terms_object(ctx=ctx_for(newcomer), version_id=version.public_id)
-    assert error.value.message == "Вашата организация не е уведомена за промяна на версия 2 на Platform general terms."
+    assert (
+        error.value.message
+        == "Вашата организация не е уведомена за промяна на версия 2 на „Общи условия за ползване на платформата“."
+    )
 
 
 @pytest.mark.rule("PT-3.2")
