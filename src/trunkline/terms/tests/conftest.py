@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from trunkline.core.context import RequestContext
 from trunkline.tenancy.models import Membership
@@ -23,6 +25,13 @@ V2_TEXT = """# Platform general terms, version 2
 5. **Language.** The Bulgarian text prevails over any translation.
 6. **Support.** Support requests are answered on working days.
 """
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in the default language (a page requested in Bulgarian leaves it active in the thread)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
