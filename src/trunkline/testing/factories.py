@@ -12,6 +12,8 @@ from trunkline.accounts.services import api_key_create
 from trunkline.core.context import RequestContext
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
+from trunkline.terms.selectors import terms_acceptance_overview
+from trunkline.terms.services import terms_accept
 
 PASSWORD = "correct-horse-battery"
 
@@ -61,13 +63,38 @@ def operator_organization() -> Organization:
     return organization
 
 
+def accept_all_terms(organization: Organization) -> None:
+    """Record that ``organization`` signed every legal document that binds it (as operator staff would record)."""
+    ctx = RequestContext(organization=operator_organization(), scopes=scopes_of("operator", "admin"))
+    for status in terms_acceptance_overview(organization=organization):
+        if status.version is not None and not status.accepted:
+            terms_accept(
+                ctx=ctx,
+                version_id=status.version.public_id,
+                method="signed_agreement",
+                ip=None,
+                user_agent="",
+                organization_id=organization.public_id,
+                signatory="Test signatory",
+            )
+
+
 def member(
-    *, kind: str = "customer", role: str = "admin", organization: Organization | None = None, **user_fields: Any
+    *,
+    kind: str = "customer",
+    role: str = "admin",
+    organization: Organization | None = None,
+    accepted_terms: bool = False,
+    **user_fields: Any,
 ) -> Membership:
-    """A person with a role in an organisation (a new one of ``kind`` unless given)."""
+    """A person with a role in an organisation (a new one of ``kind`` unless given). ``accepted_terms`` records the
+    organisation's acceptance of its legal documents, so its surface opens without the accept page."""
     if organization is None:
         organization = operator_organization() if kind == "operator" else OrganizationFactory.create(kind=kind)
-    return MembershipFactory.create(organization=organization, role=role, user=UserFactory.create(**user_fields))
+    membership = MembershipFactory.create(organization=organization, role=role, user=UserFactory.create(**user_fields))
+    if accepted_terms:
+        accept_all_terms(organization)
+    return membership
 
 
 def ctx_for(membership: Membership, **extra: Any) -> RequestContext:

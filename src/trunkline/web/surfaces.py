@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.accounts.auth import context_for_user
+from trunkline.terms.gate import terms_required
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,13 @@ class Surface:
     kind: str  # the organisation kind that enters it
     prefix: str
     title: Any
+    terms_kind: str = ""  # the legal document whose version in force must be accepted before use (RT-2.1, PT-1.2)
 
 
 SURFACES = {
     "operator": Surface(kind="operator", prefix="ops", title=_("Operator back office")),
-    "reseller": Surface(kind="reseller", prefix="reseller", title=_("Reseller portal")),
-    "customer": Surface(kind="customer", prefix="app", title=_("Customer app")),
+    "reseller": Surface(kind="reseller", prefix="reseller", title=_("Reseller portal"), terms_kind="reseller_terms"),
+    "customer": Surface(kind="customer", prefix="app", title=_("Customer app"), terms_kind="platform_terms"),
 }
 BY_PREFIX = {surface.prefix: surface for surface in SURFACES.values()}
 
@@ -47,6 +49,8 @@ def surface_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             return redirect("web:surface_home", surface=SURFACES[ctx.organization.kind].prefix)
         request.ctx = ctx  # type: ignore[attr-defined]
         request.surface = wanted  # type: ignore[attr-defined]
+        if wanted.terms_kind:
+            return terms_required(wanted.terms_kind)(view)(request, *args, **kwargs)
         return view(request, *args, **kwargs)
 
     return wrapper

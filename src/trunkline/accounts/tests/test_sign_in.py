@@ -14,7 +14,7 @@ LOGIN = "/accounts/login/"
 
 def test_demo_style_sign_in_lands_on_the_surface(client):
     """A customer admin signs in with email and password and lands on /app/."""
-    admin = member(kind="customer", role="admin")
+    admin = member(kind="customer", role="admin", accepted_terms=True)
     response = client.post(LOGIN, {"login": admin.user.email, "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == "/app/"
     assert response.status_code == 200
@@ -33,7 +33,7 @@ def test_repeated_failed_sign_ins_are_throttled(client):
 
 def test_mfa_is_enforced_where_enabled():
     """With TOTP enabled, the password alone does not sign in; the current code does."""
-    person = member(role="admin")
+    person = member(role="admin", accepted_terms=True)
     secret = generate_totp_secret()
     TOTP.activate(person.user, secret)
     assert Authenticator.objects.filter(user=person.user, type=Authenticator.Type.TOTP).exists()

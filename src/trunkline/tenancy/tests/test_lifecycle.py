@@ -91,7 +91,7 @@ def test_only_operator_staff_change_the_lifecycle():
 @pytest.mark.rule("PT-6.3")
 def test_a_suspended_organisation_signs_in_sees_why_and_keeps_billing_but_not_the_services():
     """Suspended: pages open with the reason shown; billing and reading stay; other scopes answer 403 with why."""
-    customer = member(role="admin")
+    customer = member(role="admin", accepted_terms=True)
     token = api_key_for(customer, ["members:read", "members:manage", "billing:read"])
     organization_suspend(
         ctx=staff_ctx(),
@@ -131,7 +131,7 @@ def test_a_suspended_organisation_signs_in_sees_why_and_keeps_billing_but_not_th
 @pytest.mark.rule("PT-24.13")
 def test_termination_ends_access_at_once():
     """After termination the session lands on 'no organisation' and the API key answers 401."""
-    customer = member(role="admin")
+    customer = member(role="admin", accepted_terms=True)
     token = api_key_for(customer, ["members:read"])
     client = Client()
     client.force_login(customer.user)

@@ -6,7 +6,7 @@ from django.test import Client
 
 from trunkline.accounts.models import ApiKey
 from trunkline.tenancy.models import Membership
-from trunkline.testing.factories import member
+from trunkline.testing.factories import accept_all_terms, member
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(("kind", "home"), [("operator", "/ops/"), ("reseller", "/reseller/"), ("customer", "/app/")])
 def test_each_kind_lands_on_its_own_surface(kind, home):
     """The root sends a signed-in person to their organisation's surface; other surfaces send them back home."""
-    person = member(kind=kind, role="admin")
+    person = member(kind=kind, role="admin", accepted_terms=True)
     client = Client()
     client.force_login(person.user)
     assert client.get("/")["Location"] == home
@@ -47,7 +47,7 @@ def test_a_person_without_an_organisation_is_told_so():
 
 def test_the_members_form_shows_inline_errors_and_writes_nothing():
     """An invalid email is shown next to its field with a 422, and no member is added."""
-    admin = member(role="admin")
+    admin = member(role="admin", accepted_terms=True)
     client = Client()
     client.force_login(admin.user)
     response = client.post("/app/members/", {"email": "not-an-email", "role": "agent"})
@@ -58,7 +58,7 @@ def test_the_members_form_shows_inline_errors_and_writes_nothing():
 
 def test_creating_a_key_in_the_ui_shows_the_secret_once():
     """The new key's secret is on the page that created it and never again."""
-    admin = member(role="admin")
+    admin = member(role="admin", accepted_terms=True)
     client = Client()
     client.force_login(admin.user)
     created = client.post("/app/api-keys/", {"name": "Zapier", "scopes": ["members:read"]})
@@ -69,7 +69,7 @@ def test_creating_a_key_in_the_ui_shows_the_secret_once():
 
 def test_an_agent_cannot_open_the_api_keys_page():
     """Pages check the same scopes as the API."""
-    agent = member(role="agent")
+    agent = member(role="agent", accepted_terms=True)
     client = Client()
     client.force_login(agent.user)
     assert client.get("/app/api-keys/").status_code == 403
@@ -79,7 +79,7 @@ def test_an_agent_cannot_open_the_api_keys_page():
 
 def test_a_bulgarian_user_sees_bulgarian():
     """The person's language decides the interface language, whatever the browser asks for."""
-    person = member(role="admin", language="bg")
+    person = member(role="admin", language="bg", accepted_terms=True)
     client = Client()
     client.force_login(person.user)
     html = client.get("/app/", headers={"Accept-Language": "en"}).content.decode()
@@ -136,8 +136,8 @@ def test_an_unsafe_request_id_is_replaced():
 
 def test_a_person_in_two_organisations_switches_between_them():
     """The switcher moves a person to the other organisation's surface; a foreign or malformed id is refused."""
-    customer = member(kind="customer", role="admin")
-    both = member(kind="reseller", role="admin")
+    customer = member(kind="customer", role="admin", accepted_terms=True)
+    both = member(kind="reseller", role="admin", accepted_terms=True)
     Membership.objects.create(organization=customer.organization, user=both.user, role="agent")
     client = Client()
     client.force_login(both.user)
@@ -149,3 +149,20 @@ def test_a_person_in_two_organisations_switches_between_them():
         refused = client.post("/organization/switch/", {"organization": wanted}, follow=True)
         assert "You are not a member of that organisation." in refused.content.decode()
     assert client.get("/")["Location"] == "/app/"
+
+
+@pytest.mark.rule("PT-1.2")
+@pytest.mark.rule("RT-2.1")
+@pytest.mark.parametrize(
+    ("kind", "home", "slug"), [("customer", "/app/", "platform-terms"), ("reseller", "/reseller/", "reseller-terms")]
+)
+def test_a_surface_opens_only_after_its_terms_are_accepted(kind, home, slug):
+    """Using the platform needs the version in force accepted: first the accept page, then the surface."""
+    person = member(kind=kind, role="admin")
+    client = Client()
+    client.force_login(person.user)
+    gate = client.get(home)
+    assert gate.status_code == 302
+    assert gate["Location"] == f"/terms/{slug}/accept/?next={home.replace('/', '%2F')}"
+    accept_all_terms(person.organization)
+    assert client.get(home).status_code == 200

@@ -7,8 +7,12 @@ from django.db import transaction
 
 from trunkline.accounts.models import User
 from trunkline.accounts.services import user_create
+from trunkline.core.context import RequestContext
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
+from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
+from trunkline.terms.selectors import terms_acceptance_overview
+from trunkline.terms.services import terms_accept
 
 DEMO_PASSWORD = "trunkline-demo"
 DEMO = [
@@ -22,6 +26,26 @@ DEMO = [
 
 class Command(BaseCommand):
     help = __doc__
+
+    def _sign_agreements(self) -> None:
+        """The demo reseller and customer signed their agreements on paper; the operator records that evidence."""
+        operator = Organization.objects.get(kind="operator")
+        staff = Membership.objects.filter(organization=operator, role="admin").select_related("user").first()
+        if staff is None:
+            return
+        ctx = RequestContext(organization=operator, scopes=scopes_of("operator", "admin"), user=staff.user)
+        for organization in Organization.objects.filter(kind__in=("reseller", "customer")):
+            for status in terms_acceptance_overview(organization=organization):
+                if status.version is not None and not status.accepted:
+                    terms_accept(
+                        ctx=ctx,
+                        version_id=status.version.public_id,
+                        method="signed_agreement",
+                        ip=None,
+                        user_agent="",
+                        organization_id=organization.public_id,
+                        signatory="Demo signatory, manager",
+                    )
 
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
@@ -42,6 +66,8 @@ class Command(BaseCommand):
                     email_verified=True,
                 )
                 Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
+            self._sign_agreements()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         for org_name, kind, email, role, *_ in DEMO:
-            self.stdout.write(f"  {kind:<9} {role:<6} {email:<32} {DEMO_PASSWORD}   ({org_name})")
+            shown = Organization.objects.get(kind="operator").name if kind == "operator" else org_name
+            self.stdout.write(f"  {kind:<9} {role:<6} {email:<32} {DEMO_PASSWORD}   ({shown})")
