@@ -4,25 +4,21 @@ the operator's terms page in /ops/terms/."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trunkline.accounts.auth import context_for_user
+from trunkline.accounts.surfaces import surface_page
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError
@@ -60,46 +56,7 @@ from trunkline.terms.services import (
     terms_version_publish,
 )
 
-# ---- Surfaces: the terms pages inside /app/, /reseller/ and /ops/ ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageSurface:
-    """What the base template needs to draw a surface (the terms app sits below the web app and keeps its own)."""
-
-    kind: str
-    prefix: str
-    title: Any
-
-
-SURFACES = {
-    "app": PageSurface(kind="customer", prefix="app", title=gettext_lazy("Customer app")),
-    "reseller": PageSurface(kind="reseller", prefix="reseller", title=gettext_lazy("Reseller portal")),
-    "ops": PageSurface(kind="operator", prefix="ops", title=gettext_lazy("Operator back office")),
-}
-PREFIX_OF_KIND = {surface.kind: prefix for prefix, surface in SURFACES.items()}
-
-
-def surface_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, acting for an organisation of the surface's kind; sets ``request.ctx`` and ``request.surface``."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, surface: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        ctx = context_for_user(request, request.user)
-        if ctx is None:
-            return redirect("/")
-        wanted = SURFACES.get(surface)
-        if wanted is None:
-            raise Http404
-        if ctx.organization.kind != wanted.kind:
-            return redirect("terms:organization", surface=PREFIX_OF_KIND[ctx.organization.kind])
-        request.ctx = ctx  # type: ignore[attr-defined]
-        request.surface = wanted  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# ---- The terms pages inside /app/, /reseller/ and /ops/ use the shared surface_page (accounts.surfaces) ----
 
 
 def _ctx(request: HttpRequest) -> RequestContext:

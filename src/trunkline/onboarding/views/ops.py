@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from trunkline.accounts.surfaces import operator_page
 from trunkline.audit.selectors import audit_event_list
 from trunkline.commerce.models import Agreement
 from trunkline.commerce.selectors import agreement_for_organization, agreement_get, agreement_list
@@ -36,7 +37,6 @@ from trunkline.onboarding.services import (
     customer_provision_from_data,
     reseller_provision,
 )
-from trunkline.onboarding.views.surface import operator_page
 from trunkline.tenancy.models import Organization, OrganizationStatus
 from trunkline.tenancy.selectors import organization_get, organization_list
 from trunkline.tenancy.services import organization_reactivate, organization_suspend, organization_terminate
