@@ -13,3 +13,10 @@ class AgreementIncompleteError(ValidationFailedError):
 class AgreementProvisionedError(ConflictError):
     code = "commerce.agreement_provisioned"
     message_template = _("An organisation was already created from this agreement; it can no longer be changed.")
+
+
+class PriceUnavailableError(ConflictError):
+    """No price book version in force at that time lists the product."""
+
+    code = "commerce.price_unavailable"
+    message_template = _("There is no price for this product at that time.")
