@@ -1,11 +1,10 @@
-"""A fixed-window counter per client address in the cache, for the public registration form."""
+"""A counter per client address in the cache, for the public registration form. The window opens at an address's
+first attempt and lasts the rate's period, so it never resets at a clock boundary in the middle of a burst."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-
-from trunkline.core import clock
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_REGISTRATION_RATE = "10/h"
@@ -20,8 +19,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def registration_attempt_allowed(ip: str | None) -> bool:
     """Count one registration attempt from ``ip``; False once the address has used up ``REGISTRATION_RATE``."""
     limit, seconds = parse_rate(getattr(settings, "REGISTRATION_RATE", DEFAULT_REGISTRATION_RATE))
-    window = int(clock.now().timestamp()) // seconds
-    key = f"onboarding:registration:{ip or 'unknown'}:{window}"
+    key = f"onboarding:registration:{ip or 'unknown'}"
     cache.add(key, 0, seconds)
     try:
         attempts = cache.incr(key)
