@@ -17,3 +17,15 @@ def validate_time_zone(name: str) -> None:
                 params={"name": name},
                 code="invalid_time_zone",
             ) from None
+
+
+def validate_vat_number(value: str) -> None:
+    """An EU VAT number with a valid country prefix, format and check digits (no VIES lookup)."""
+    from stdnum.eu import vat as eu_vat
+
+    if value and not eu_vat.is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid EU VAT number, e.g. BG175074752."),
+            params={"value": value},
+            code="invalid_vat_number",
+        )

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.core.models import OrganizationScopedQuerySet, PublicIdModel
-from trunkline.core.validators import validate_time_zone
+from trunkline.core.validators import validate_time_zone, validate_vat_number
 from trunkline.tenancy.roles import ALL_ROLE_NAMES, role_label, scopes_of
 
 
@@ -51,6 +51,10 @@ class Organization(PublicIdModel):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Sofia", validators=[validate_time_zone])
     language = models.CharField(_("language"), max_length=8, default="bg", choices=settings.LANGUAGES)
     email = models.EmailField(_("account email"), blank=True)
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number], help_text=_("e.g. BG175074752")
+    )
+    address = models.TextField(_("registered address"), blank=True)
 
     class Meta:
         ordering = ["name"]

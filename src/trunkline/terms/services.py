@@ -293,15 +293,19 @@ def terms_accept(
     ``click`` and ``online_order``: the signed-in person binds the acting organisation (an administrator or billing
     person), and only the version in force or a newer one can be accepted. ``registration``: the newcomer at the
     end of free-plan registration (the version they were shown, even if superseded since). ``purchase_order`` and
-    ``signed_agreement``: operator staff record paper evidence for ``organization_id``, naming the ``signatory``.
-    Deemed acceptances are recorded only by the daily job.
+    ``signed_agreement``: operator staff record paper evidence for ``organization_id``, naming the ``signatory``;
+    a ``purchase_order`` may also be recorded by the organisation's own binding person when the order it signed in
+    the System becomes binding. Deemed acceptances are recorded only by the daily job.
     """
     at = at or clock.now()
     if method not in AcceptanceMethod.values or method == AcceptanceMethod.DEEMED:
         raise AcceptanceInvalidError(fields={"method": [_("Choose how the terms were accepted.")]})
     person = None
     recorded_by = ""
-    if method in (AcceptanceMethod.PURCHASE_ORDER, AcceptanceMethod.SIGNED_AGREEMENT):
+    staff_recorded = method == AcceptanceMethod.SIGNED_AGREEMENT or (
+        method == AcceptanceMethod.PURCHASE_ORDER and ctx.is_operator
+    )
+    if staff_recorded:
         _require_operator(ctx)
         if not signatory.strip():
             raise AcceptanceInvalidError(

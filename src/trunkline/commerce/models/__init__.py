@@ -1,4 +1,31 @@
 from trunkline.commerce.models.agreements import Agreement, AgreementRepresentative
 from trunkline.commerce.models.catalog import PriceBook, PriceBookVersion, PriceTier, Product
+from trunkline.commerce.models.orders import (
+    CANCELLABLE,
+    INVOICEABLE,
+    Order,
+    OrderKind,
+    OrderLine,
+    OrderSignature,
+    OrderStatus,
+    SignatureMethod,
+    SignatureSide,
+)
 
-__all__ = ["Agreement", "AgreementRepresentative", "PriceBook", "PriceBookVersion", "PriceTier", "Product"]
+__all__ = [
+    "CANCELLABLE",
+    "INVOICEABLE",
+    "Agreement",
+    "AgreementRepresentative",
+    "Order",
+    "OrderKind",
+    "OrderLine",
+    "OrderSignature",
+    "OrderStatus",
+    "PriceBook",
+    "PriceBookVersion",
+    "PriceTier",
+    "Product",
+    "SignatureMethod",
+    "SignatureSide",
+]
