@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "trunkline.notifications",
     "trunkline.terms",
     "trunkline.commerce",
+    "trunkline.billing",
     "trunkline.onboarding",
     "trunkline.web",
     "django.contrib.admin",

@@ -1,0 +1,140 @@
+"""Tenant-scoped reads of billing: a reseller or customer sees its own documents, payments and balance; operator
+staff see everyone's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet, Sum
+
+from trunkline.billing.models import (
+    DocumentKind,
+    Invoice,
+    InvoiceStatus,
+    LineStatus,
+    Payment,
+    Purpose,
+    Refund,
+    StatementLine,
+)
+from trunkline.billing.services.documents import business_date
+from trunkline.core import clock
+from trunkline.core.context import RequestContext, require_scope
+from trunkline.core.errors import NotFoundError
+from trunkline.core.money import DEFAULT_CURRENCY, Money
+
+
+def _billing_reader(ctx: RequestContext) -> None:
+    require_scope(ctx, "ops:read" if ctx.is_operator else "billing:read")
+
+
+def invoice_list(
+    *,
+    ctx: RequestContext,
+    kind: str = "",
+    status: str = "",
+    purpose: str = "",
+    organization_id: Any = None,
+    issued_from: date | None = None,
+    issued_to: date | None = None,
+    overdue: bool = False,
+) -> QuerySet[Invoice]:
+    """Documents, newest first, filtered. Staff may filter by organisation; everyone else sees only their own."""
+    _billing_reader(ctx)
+    invoices = Invoice.objects.select_related("series", "organization", "order")
+    if not ctx.is_operator:
+        invoices = invoices.filter(organization=ctx.organization)
+    elif organization_id:
+        invoices = invoices.filter(organization__public_id=organization_id)
+    if kind:
+        invoices = invoices.filter(kind=kind)
+    if status:
+        invoices = invoices.filter(status=status)
+    if purpose:
+        invoices = invoices.filter(purpose=purpose)
+    if issued_from:
+        invoices = invoices.filter(issue_date__gte=issued_from)
+    if issued_to:
+        invoices = invoices.filter(issue_date__lte=issued_to)
+    if overdue:
+        invoices = invoices.filter(status=InvoiceStatus.ISSUED, due_date__lt=business_date(clock.now()))
+    return invoices
+
+
+def invoice_get(*, ctx: RequestContext, invoice_id: Any) -> Invoice:
+    try:
+        invoice: Invoice = (
+            invoice_list(ctx=ctx).prefetch_related("lines", "allocations__payment").get(public_id=invoice_id)
+        )
+    except (Invoice.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFoundError() from None
+    return invoice
+
+
+def payment_list(*, ctx: RequestContext, organization_id: Any = None) -> QuerySet[Payment]:
+    _billing_reader(ctx)
+    payments = Payment.objects.select_related("organization").prefetch_related("allocations__invoice__series")
+    if not ctx.is_operator:
+        return payments.filter(organization=ctx.organization)
+    return payments.filter(organization__public_id=organization_id) if organization_id else payments
+
+
+def refund_list(*, ctx: RequestContext) -> QuerySet[Refund]:
+    _billing_reader(ctx)
+    refunds = Refund.objects.select_related("organization", "credit_note__series")
+    return refunds if ctx.is_operator else refunds.filter(organization=ctx.organization)
+
+
+def statement_lines_to_review(*, ctx: RequestContext) -> QuerySet[StatementLine]:
+    require_scope(ctx, "ops:read")
+    if not ctx.is_operator:
+        return StatementLine.objects.none()
+    return StatementLine.objects.filter(status=LineStatus.UNMATCHED).select_related("statement")
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What an organisation owes (open documents), of which overdue, and its credit (unallocated payments)."""
+
+    outstanding: Money
+    overdue: Money
+    credit: Money
+
+    @property
+    def net(self) -> Money:
+        return self.outstanding - self.credit
+
+
+def balance_of(*, organization: Any, currency: str = DEFAULT_CURRENCY, at: datetime | None = None) -> Balance:
+    today = business_date(at or clock.now())
+    open_documents = Invoice.objects.filter(
+        organization=organization,
+        status=InvoiceStatus.ISSUED,
+        currency=currency,
+        kind__in=[DocumentKind.PROFORMA, DocumentKind.INVOICE],
+    )
+    outstanding = sum((invoice.outstanding.amount for invoice in open_documents), Decimal(0))
+    overdue = sum((invoice.outstanding.amount for invoice in open_documents if invoice.due_date < today), Decimal(0))
+    paid = Payment.objects.filter(organization=organization, currency=currency).aggregate(
+        amount=Sum("amount"), allocated=Sum("allocated_amount")
+    )
+    credit = (paid["amount"] or Decimal(0)) - (paid["allocated"] or Decimal(0))
+    return Balance(
+        outstanding=Money.of(outstanding, currency),
+        overdue=Money.of(overdue, currency),
+        credit=Money.of(credit, currency),
+    )
+
+
+def organizations_with_overdue_penalties(*, at: datetime | None = None) -> set[int]:
+    """Ids of organisations with an issued, unpaid penalty invoice past its due date (RT-6.4), for licensing."""
+    today = business_date(at or clock.now())
+    return set(
+        Invoice.objects.filter(
+            purpose=Purpose.PENALTY, kind=DocumentKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today
+        ).values_list("organization_id", flat=True)
+    )
