@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("trunkline.notifications.urls")),
     path("", include("trunkline.terms.urls")),
     path("", include("trunkline.onboarding.urls")),
+    path("", include("trunkline.commerce.urls")),
+    path("", include("trunkline.billing.urls")),
     path("", include("trunkline.web.urls")),
 ]

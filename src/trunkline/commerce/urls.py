@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from trunkline.commerce.views import ops, reseller
 
 app_name = "commerce"
-urlpatterns: list = []
+urlpatterns = [*reseller.urlpatterns, *ops.urlpatterns]
