@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from trunkline.commerce.domain.pricing import Tier, volume_net
 from trunkline.commerce.domain.tax import TaxedAmount, apply_vat, reverse_charge_applies
 from trunkline.commerce.errors import PriceUnavailableError
-from trunkline.commerce.models import Agreement, PriceBook, PriceBookVersion, PriceTier, Product
+from trunkline.commerce.models import Agreement, Order, PriceBook, PriceBookVersion, PriceTier, Product
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import NotFoundError
@@ -153,3 +153,40 @@ def price_quote(
             amounts=amounts,
         )
     raise PriceUnavailableError()
+
+
+def order_list(
+    *,
+    ctx: RequestContext,
+    status: str = "",
+    kind: str = "",
+    organization_id: Any = None,
+    placed_from: datetime | None = None,
+    placed_to: datetime | None = None,
+) -> QuerySet[Order]:
+    """Orders, newest first: a reseller's own, or everyone's for operator staff (who may filter by reseller)."""
+    require_scope(ctx, "ops:read" if ctx.is_operator else "billing:read")
+    orders = Order.objects.select_related("organization", "price_book_version").prefetch_related(
+        "lines__product", "signatures"
+    )
+    if not ctx.is_operator:
+        orders = orders.filter(organization=ctx.organization)
+    elif organization_id:
+        orders = orders.filter(organization__public_id=organization_id)
+    if status:
+        orders = orders.filter(status=status)
+    if kind:
+        orders = orders.filter(kind=kind)
+    if placed_from:
+        orders = orders.filter(placed_at__gte=placed_from)
+    if placed_to:
+        orders = orders.filter(placed_at__lt=placed_to)
+    return orders
+
+
+def order_get(*, ctx: RequestContext, order_id: Any) -> Order:
+    try:
+        order: Order = order_list(ctx=ctx).get(public_id=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFoundError() from None
+    return order
