@@ -7,7 +7,12 @@ from django.db import transaction
 
 from trunkline.accounts.models import User
 from trunkline.accounts.services import user_create
+from trunkline.billing.services import invoice_order, payment_record
+from trunkline.commerce.models import Order, Product
+from trunkline.commerce.services import order_place_online, order_sign, purchase_order_create
+from trunkline.core import clock
 from trunkline.core.context import RequestContext
+from trunkline.core.money import round_half_up
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
@@ -47,6 +52,36 @@ class Command(BaseCommand):
                         signatory="Demo signatory, manager",
                     )
 
+    def _orders_and_invoices(self) -> None:
+        """The demo reseller's money trail: a paid and fulfilled order of 250, an order half paid, and a Purchase
+        Order it signed that waits for the vendor's signature."""
+        reseller = Organization.objects.get(name="Balkan Voice Resellers", kind="reseller")
+        if Order.objects.filter(organization=reseller).exists():
+            return
+        reseller.vat_number, reseller.address = "BG131468980", "12 Tsar Osvoboditel Blvd, 9000 Varna, Bulgaria"
+        reseller.save(update_fields=["vat_number", "address"])
+        operator = Organization.objects.get(kind="operator")
+        staff = Membership.objects.get(organization=operator, user__email="staff@operator.example")
+        admin = Membership.objects.get(organization=reseller, user__email="reseller@balkanvoice.example")
+        staff_ctx = RequestContext(organization=operator, scopes=scopes_of("operator", "admin"), user=staff.user)
+        reseller_ctx = RequestContext(organization=reseller, scopes=scopes_of("reseller", "admin"), user=admin.user)
+        product = Product.objects.get(code="EPL-PRO")
+        today = clock.local(clock.now(), "Europe/Sofia").date()
+        for quantity, paid in ((250, "full"), (40, "half")):
+            order = order_place_online(ctx=reseller_ctx, product_id=product.public_id, quantity=quantity)
+            proforma = invoice_order(ctx=staff_ctx, order_id=order.public_id)
+            amount = proforma.gross_amount if paid == "full" else round_half_up(proforma.gross_amount / 2, "EUR")
+            payment_record(
+                ctx=staff_ctx,
+                organization_id=reseller.public_id,
+                amount=amount,
+                currency=proforma.currency,
+                received_on=today,
+                reference=f"Payment for {proforma.display_number}",
+            )
+        purchase = purchase_order_create(ctx=reseller_ctx, product_id=product.public_id, quantity=500)
+        order_sign(ctx=reseller_ctx, order_id=purchase.public_id, signer_name="Ivan Georgiev, managing director")
+
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
             for org_name, kind, email, role, first_name, last_name, language in DEMO:
@@ -67,6 +102,7 @@ class Command(BaseCommand):
                 )
                 Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
             self._sign_agreements()
+            self._orders_and_invoices()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         for org_name, kind, email, role, *_ in DEMO:
             shown = Organization.objects.get(kind="operator").name if kind == "operator" else org_name
