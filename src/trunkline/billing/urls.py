@@ -1,4 +1,4 @@
-from trunkline.billing.views import ops, reseller
+from trunkline.billing.views import ops, reseller, settings
 
 app_name = "billing"
-urlpatterns = [*reseller.urlpatterns, *ops.urlpatterns]
+urlpatterns = [*reseller.urlpatterns, *ops.urlpatterns, *settings.urlpatterns]

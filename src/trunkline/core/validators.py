@@ -29,3 +29,15 @@ def validate_vat_number(value: str) -> None:
             params={"value": value},
             code="invalid_vat_number",
         )
+
+
+def validate_iban(value: str) -> None:
+    """An IBAN with a valid country format and check digits."""
+    from stdnum import iban
+
+    if value and not iban.is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid IBAN, e.g. BG80BNBG96611020345678."),
+            params={"value": value},
+            code="invalid_iban",
+        )

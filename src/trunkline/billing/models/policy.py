@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trunkline.core.validators import validate_iban, validate_vat_number
+
 
 class BillingPolicy(models.Model):
     """Numbers of the billing rules (RT-6.4 and the payment terms of invoices)."""
@@ -43,11 +45,11 @@ class Seller(models.Model):
 
     name = models.CharField(_("company name"), max_length=200)
     name_bg = models.CharField(_("company name in Bulgarian"), max_length=200, blank=True)
-    vat_number = models.CharField(_("VAT number"), max_length=20)
+    vat_number = models.CharField(_("VAT number"), max_length=20, validators=[validate_vat_number])
     company_id = models.CharField(_("company ID (EIK)"), max_length=20, blank=True)
     address = models.TextField(_("registered address"))
     address_bg = models.TextField(_("registered address in Bulgarian"), blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34)
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[validate_iban])
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
     bank_name = models.CharField(_("bank"), max_length=200, blank=True)
     email = models.EmailField(_("billing email"), blank=True)
