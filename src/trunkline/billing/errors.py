@@ -18,11 +18,6 @@ class DocumentStateError(ConflictError):
     message_template = _("%(document)s is %(status)s; that is not possible now.")
 
 
-class AlreadyInvoicedError(ConflictError):
-    code = "billing.already_invoiced"
-    message_template = _("Order %(number)s already has an invoice.")
-
-
 class CreditExceedsInvoiceError(ConflictError):
     code = "billing.credit_exceeds_invoice"
     message_template = _("A credit note can correct at most %(available)s of %(document)s.")

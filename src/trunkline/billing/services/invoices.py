@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
-from trunkline.billing.errors import AlreadyInvoicedError, BillingInvalidError, CreditExceedsInvoiceError
+from trunkline.billing.errors import BillingInvalidError, CreditExceedsInvoiceError
 from trunkline.billing.events import invoice_paid
 from trunkline.billing.models import BillingPolicy, DocumentKind, Invoice, InvoiceStatus, Purpose, Refund
 from trunkline.billing.services.documents import LineData, business_date, credit_note_lines, document_issue
@@ -34,7 +34,9 @@ def require_staff(ctx: RequestContext) -> None:
         raise MissingScopeError(scope="ops:manage")
 
 
-def invoice_order(*, ctx: RequestContext, order_id: Any, kind: str = DocumentKind.PROFORMA, at: datetime | None = None):
+def invoice_order(
+    *, ctx: RequestContext, order_id: Any, kind: str = DocumentKind.PROFORMA, at: datetime | None = None
+) -> Invoice:
     """Invoice a binding order (staff). The document copies the order's lines, prices and VAT as they were when the
     order was placed (RT-3.5); it is due after the policy's number of days."""
     at = at or clock.now()
@@ -46,9 +48,8 @@ def invoice_order(*, ctx: RequestContext, order_id: Any, kind: str = DocumentKin
     except (Order.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFoundError() from None
     with transaction.atomic():
-        order = order_mark_invoiced(ctx=ctx, order=order, at=at)  # locks the order; refuses unless binding
-        if Invoice.objects.filter(order=order, kind__in=[DocumentKind.PROFORMA, DocumentKind.INVOICE]).exists():
-            raise AlreadyInvoicedError(number=order.display_number)
+        # Locks the order and refuses unless it binds and has no invoice yet (it leaves "placed"/"binding" here).
+        order = order_mark_invoiced(ctx=ctx, order=order, at=at)
         lines = [
             LineData(
                 description=_("%(product)s, %(quantity)s licenses, order %(order)s")
