@@ -16,6 +16,8 @@ class OrganizationOut(Schema):
     country: str
     time_zone: str
     language: str
+    vat_number: str
+    address: str
     created_at: datetime
 
 
@@ -24,3 +26,5 @@ class OrganizationUpdateIn(Schema):
     time_zone: str | None = None
     language: str | None = None
     email: EmailStr | None = None
+    vat_number: str | None = Field(None, max_length=20, description="EU VAT number, e.g. BG175074752")
+    address: str | None = Field(None, max_length=500, description="Registered address, as printed on invoices")

@@ -15,7 +15,7 @@ from trunkline.tenancy.errors import ReasonRequiredError, StatusTransitionError
 from trunkline.tenancy.events import organization_status_changed
 from trunkline.tenancy.models import Organization, OrganizationKind, OrganizationStatus, StatusGround
 
-EDITABLE_FIELDS = ("name", "time_zone", "language", "email")
+EDITABLE_FIELDS = ("name", "time_zone", "language", "email", "vat_number", "address")
 
 
 def organization_create(
@@ -56,11 +56,14 @@ def organization_create(
 
 
 def organization_update(*, ctx: RequestContext, **changes: str) -> Organization:
-    """Change the acting organisation's own profile (name, time zone, language, account email)."""
+    """Change the acting organisation's own profile (name, time zone, language, account email, and the VAT number
+    and registered address its invoices carry). A VAT number is stored compact and upper case (``BG175074752``)."""
     require_scope(ctx, "organization:manage")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailedError(fields={name: ["This field cannot be changed here."] for name in sorted(unknown)})
+    if "vat_number" in changes:
+        changes["vat_number"] = "".join(changes["vat_number"].split()).replace("-", "").replace(".", "").upper()
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=ctx.organization.pk)
         before = {name: getattr(organization, name) for name in changes}

@@ -50,6 +50,27 @@ def test_update_changes_own_profile_and_refuses_bad_input():
     assert Organization.objects.get(pk=admin.organization.pk).language == "en"
 
 
+def test_the_vat_number_and_address_for_invoices_are_validated_and_stored_compact():
+    admin = member(kind="reseller", role="admin")
+    token = api_key_for(admin, ["organization:manage"])
+    client = Client()
+    url = f"/api/v1/organizations/{admin.organization.public_id}"
+    ok = client.patch(
+        url,
+        {"vat_number": "de 136 695 976", "address": "Unter den Linden 1, Berlin"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert ok.status_code == 200
+    assert (ok.json()["vat_number"], ok.json()["address"]) == ("DE136695976", "Unter den Linden 1, Berlin")
+    bad = client.patch(
+        url, {"vat_number": "BG123"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert bad.status_code == 422
+    assert "vat_number" in bad.json()["detail"]["fields"]
+    assert Organization.objects.get(pk=admin.organization.pk).vat_number == "DE136695976"
+
+
 def test_malformed_json_is_a_clear_422():
     """A body that is not JSON is refused with the standard error shape."""
     admin = member(role="admin")
