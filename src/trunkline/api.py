@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from trunkline.accounts.api import router as accounts_router
 from trunkline.accounts.auth import platform_auth
 from trunkline.audit.api import router as audit_router
+from trunkline.billing.api import router as billing_router
 from trunkline.commerce.api import router as commerce_router
 from trunkline.core.api import install_error_handlers
 from trunkline.notifications.api import router as notifications_router
@@ -34,4 +35,5 @@ api.add_router("/", audit_router)
 api.add_router("/", notifications_router)
 api.add_router("/", terms_router)
 api.add_router("/", commerce_router)
+api.add_router("/", billing_router)
 api.add_router("/", onboarding_router)

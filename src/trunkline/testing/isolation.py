@@ -5,12 +5,26 @@ the walk fails for a parameter nobody registered, so no endpoint escapes the che
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from django.db import transaction
 
 from trunkline.accounts.models import ApiKey
 from trunkline.audit.services import audit_record
+from trunkline.billing.models import DocumentKind, Invoice, Purpose, Refund, StatementLine
+from trunkline.billing.services import (
+    LineData,
+    credit_note_issue,
+    document_issue,
+    payment_record,
+    statement_import,
+)
+from trunkline.billing.services.documents import business_date
+from trunkline.commerce.models import Product
+from trunkline.commerce.services import order_place_online
+from trunkline.core import clock
 from trunkline.notifications.services import notice_send
 from trunkline.tenancy.models import Membership
 from trunkline.testing.factories import api_key_for, ctx_for, member
@@ -39,18 +53,82 @@ def _audit_event(owner: Membership) -> Any:
         return audit_record(ctx=ctx_for(owner), action="test.isolation").public_id
 
 
+def _staff_ctx() -> Any:
+    return ctx_for(member(kind="operator", role="staff"))
+
+
+def _order(owner: Membership) -> Any:
+    """An Online Order of the owner's organisation; customers order no licenses, so for them a new reseller's."""
+    reseller = owner if owner.organization.kind == "reseller" else member(kind="reseller", role="admin")
+    product = Product.objects.get(code="EPL-PRO")
+    return order_place_online(ctx=ctx_for(reseller), product_id=product.public_id, quantity=3, accept_terms=True)
+
+
+def _penalty_invoice(owner: Membership) -> Invoice:
+    """A tax invoice (a penalty, so the dispute endpoints reach it too) issued to the owner's organisation."""
+    with transaction.atomic():
+        return document_issue(
+            ctx=_staff_ctx(),
+            organization=owner.organization,
+            kind=DocumentKind.INVOICE,
+            purpose=Purpose.PENALTY,
+            lines=[LineData("Isolation test", Decimal(1), Decimal("10.00"), Decimal("10.00"), Decimal("0"))],
+            due_in_days=14,
+            at=clock.now(),
+            currency="EUR",
+            notify=False,
+        )
+
+
+def _refund(owner: Membership) -> Any:
+    """A refund due to the owner's organisation: its paid invoice credited in full."""
+    invoice = _penalty_invoice(owner)
+    staff = _staff_ctx()
+    payment_record(
+        ctx=staff,
+        organization_id=owner.organization.public_id,
+        amount=invoice.gross_amount,
+        currency=invoice.currency,
+        received_on=business_date(clock.now()),
+        invoice_ids=[invoice.public_id],
+    )
+    note = credit_note_issue(ctx=staff, invoice_id=invoice.public_id, reason="Isolation test")
+    return Refund.objects.get(credit_note=note).public_id
+
+
+def _statement_line(owner: Membership) -> Any:
+    """An unmatched incoming bank line (the operator's books: nobody else's, whoever ``owner`` is)."""
+    reference = uuid4().hex
+    header = "date;amount;currency;reference;counterparty;bank reference"
+    data = f"{header}\n2026-11-02;10,00;EUR;{reference};Payer;{reference}\n"
+    statement_import(ctx=_staff_ctx(), data=data.encode(), filename="isolation.csv")
+    return StatementLine.objects.get(bank_reference=reference).public_id
+
+
 OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "organization_id": lambda owner: owner.organization.public_id,
     "membership_id": _membership,
     "api_key_id": _api_key,
     "audit_event_id": _audit_event,
     "notice_id": _notice,
+    "order_id": lambda owner: _order(owner).public_id,
+    "invoice_id": lambda owner: _penalty_invoice(owner).public_id,
+    "refund_id": _refund,
+    "line_id": _statement_line,
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "organization_update": {"name": "Intruder"},
     "membership_change_role": {"role": "agent"},
+    "commerce_order_cancel": {"reason": "Intruder"},
+    "billing_order_invoice": {"kind": "proforma"},
+    "billing_credit_note_issue": {"reason": "Intruder"},
+    "billing_penalty_dispute_open": {"reason": "Intruder"},
+    "billing_penalty_dispute_resolve": {"for_reseller": True, "resolution": "Intruder"},
+    "billing_statement_line_assign": {"organization_id": "00000000-0000-4000-8000-000000000000"},
+    "billing_statement_line_ignore": {"note": "Intruder"},
+    "billing_refund_mark_paid": {"paid_on": "2026-11-02", "bank_reference": "Intruder"},
 }
 
 # Operations that answer without authentication, on purpose.
