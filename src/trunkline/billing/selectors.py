@@ -123,10 +123,11 @@ def balance_of(*, organization: Any, currency: str = DEFAULT_CURRENCY, at: datet
         amount=Sum("amount"), allocated=Sum("allocated_amount")
     )
     credit = (paid["amount"] or Decimal(0)) - (paid["allocated"] or Decimal(0))
+    # SUM over decimals comes back from SQLite through a float; round every figure to the cent once.
     return Balance(
-        outstanding=Money.of(outstanding, currency),
-        overdue=Money.of(overdue, currency),
-        credit=Money.of(credit, currency),
+        outstanding=Money.of(outstanding, currency).rounded(),
+        overdue=Money.of(overdue, currency).rounded(),
+        credit=Money.of(credit, currency).rounded(),
     )
 
 
