@@ -11,6 +11,7 @@ from typing import Any
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
 from weasyprint import HTML
 
 from trunkline.billing.models import Invoice, InvoiceLine
@@ -25,9 +26,13 @@ CATALOGUE = Path(settings.BASE_DIR).parents[1] / "var" / "i18n" / "reseller.json
 
 @pytest.fixture
 def bulgarian(tmp_path, settings) -> None:
-    """The Bulgarian texts of these pages, compiled from ``var/i18n/reseller.json`` while that file waits for the
-    catalogue merge; once merged, the project's own catalogue already holds them."""
+    """The Bulgarian texts of the PDF: from the project's catalogue once ``var/i18n/reseller.json`` is merged into
+    it; until then compiled here from that file; skipped on a checkout that has neither (a fresh clone before the
+    merge)."""
     if not CATALOGUE.exists():
+        with translation.override("bg"):
+            if translation.gettext("Proforma invoice") == "Proforma invoice":
+                pytest.skip("The Bulgarian texts of the invoice PDF are not in the catalogue yet.")
         return
     po = polib.POFile()
     po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "bg"}
