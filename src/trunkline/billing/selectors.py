@@ -42,6 +42,7 @@ def invoice_list(
     issued_from: date | None = None,
     issued_to: date | None = None,
     overdue: bool = False,
+    order_id: Any = None,
 ) -> QuerySet[Invoice]:
     """Documents, newest first, filtered. Staff may filter by organisation; everyone else sees only their own."""
     _billing_reader(ctx)
@@ -50,6 +51,8 @@ def invoice_list(
         invoices = invoices.filter(organization=ctx.organization)
     elif organization_id:
         invoices = invoices.filter(organization__public_id=organization_id)
+    if order_id:
+        invoices = invoices.filter(order__public_id=order_id)
     if kind:
         invoices = invoices.filter(kind=kind)
     if status:

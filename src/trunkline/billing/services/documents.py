@@ -192,6 +192,11 @@ def document_notify(*, invoice: Invoice) -> None:
 def credit_note_lines(invoice: Invoice, *, net: Decimal | None, reason: str) -> list[LineData]:
     """Lines of a credit note for ``invoice``: every line negated (a full credit), or one line of ``-net`` at the
     invoice's VAT rate (a partial correction)."""
+    with translation.override(invoice.language):  # in the language of the document it corrects
+        return _credit_note_lines(invoice, net=net, reason=reason)
+
+
+def _credit_note_lines(invoice: Invoice, *, net: Decimal | None, reason: str) -> list[LineData]:
     if net is None:
         return [
             LineData(

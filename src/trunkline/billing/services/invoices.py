@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -50,9 +51,11 @@ def invoice_order(
     with transaction.atomic():
         # Locks the order and refuses unless it binds and has no invoice yet (it leaves "placed"/"binding" here).
         order = order_mark_invoiced(ctx=ctx, order=order, at=at)
+        with translation.override(order.organization.language):  # lines are written in the buyer's language
+            description = _("%(product)s, %(quantity)s licenses, order %(order)s")
         lines = [
             LineData(
-                description=_("%(product)s, %(quantity)s licenses, order %(order)s")
+                description=description
                 % {"product": line.description, "quantity": line.quantity, "order": order.display_number},
                 quantity=Decimal(line.quantity),
                 unit_price=line.unit_price,
@@ -72,9 +75,6 @@ def invoice_order(
             at=at,
             currency=order.currency,
             is_reverse_charge=order.is_reverse_charge,
-            note=_("Reverse charge: VAT to be accounted for by the recipient (Art. 196 of Directive 2006/112/EC).")
-            if order.is_reverse_charge
-            else "",
             order=order,
             tax_event_date=business_date(at),
         )

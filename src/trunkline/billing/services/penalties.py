@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -67,6 +68,15 @@ def penalty_raise(
     policy = BillingPolicy.current()
     factor = policy.penalty_multiplier if multiplier is None else multiplier
     unit = product.retail_amount * factor
+    with translation.override(reseller.language):  # the line is written in the buyer's language
+        description = _(
+            "Penalty for %(licenses)s wrongly provided %(product)s licenses: %(multiplier)s × retail price %(retail)s"
+        ) % {
+            "licenses": licenses,
+            "product": product.name,
+            "multiplier": factor.normalize(),
+            "retail": product.retail_price,
+        }
     with transaction.atomic():
         invoice = document_issue(
             ctx=ctx,
@@ -75,16 +85,7 @@ def penalty_raise(
             purpose=Purpose.PENALTY,
             lines=[
                 LineData(
-                    description=_(
-                        "Penalty for %(licenses)s wrongly provided %(product)s licenses: "
-                        "%(multiplier)s × retail price %(retail)s"
-                    )
-                    % {
-                        "licenses": licenses,
-                        "product": product.name,
-                        "multiplier": factor.normalize(),
-                        "retail": product.retail_price,
-                    },
+                    description=description,
                     quantity=Decimal(licenses),
                     unit_price=unit,
                     net=unit * licenses,
