@@ -101,7 +101,14 @@ SHORT_DATETIME_BG = re.compile(r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}$")
 @pytest.fixture
 def bulgarian_admin():
     organization = OrganizationFactory(name="Дентален център Витоша", kind="customer", language="bg")
-    admin = member(organization=organization, role="admin", first_name="Мария", last_name="Иванова", language="bg")
+    admin = member(
+        organization=organization,
+        role="admin",
+        first_name="Мария",
+        last_name="Иванова",
+        language="bg",
+        accepted_terms=True,
+    )
     member(organization=organization, role="agent", first_name="Петър", last_name="Димитров", language="bg")
     api_key_for(admin, ["audit:read"])
     return admin
