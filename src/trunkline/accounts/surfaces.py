@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.accounts.auth import context_for_user
+from trunkline.core.errors import NotFoundError
 
 View = Callable[..., HttpResponse]
 
@@ -57,6 +58,14 @@ def _enter(request: HttpRequest, wanted: Surface | None) -> HttpResponse | None:
     return None
 
 
+def _not_found_as_404(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """A selector's ``NotFoundError`` (an unknown id, or another organisation's object) is the 404 page."""
+    try:
+        return view(request, *args, **kwargs)
+    except NotFoundError:
+        raise Http404 from None
+
+
 def surface_page(view: View) -> View:
     """A page under ``/<surface>/``: signed in, acting for an organisation of that surface's kind. Someone of
     another kind is sent to the same page on their own surface."""
@@ -64,7 +73,7 @@ def surface_page(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, surface: str, *args: Any, **kwargs: Any) -> HttpResponse:
         refused = _enter(request, BY_PREFIX.get(surface))
-        return refused or view(request, *args, **kwargs)
+        return refused or _not_found_as_404(view, request, *args, **kwargs)
 
     return wrapper
 
@@ -84,7 +93,7 @@ def operator_page(scope: str) -> Callable[[View], View]:
                 return refused
             if not request.ctx.has_scope(scope):  # type: ignore[attr-defined]
                 return render(request, "web/forbidden.html", status=403)
-            return view(request, *args, **kwargs)
+            return _not_found_as_404(view, request, *args, **kwargs)
 
         return wrapper
 

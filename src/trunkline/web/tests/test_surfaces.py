@@ -166,3 +166,13 @@ def test_a_surface_opens_only_after_its_terms_are_accepted(kind, home, slug):
     assert gate["Location"] == f"/terms/{slug}/accept/?next={home.replace('/', '%2F')}"
     accept_all_terms(person.organization)
     assert client.get(home).status_code == 200
+
+
+def test_an_unknown_id_in_a_page_address_is_the_404_page_not_a_server_error():
+    """Back-office and surface pages answer 404 for an id nobody has, as for another organisation's object."""
+    unknown = "6f1c1c8e-1111-4111-8111-111111111111"
+    client = Client(raise_request_exception=False)
+    client.force_login(member(kind="operator", role="staff").user)
+    assert client.get(f"/ops/organizations/{unknown}/").status_code == 404
+    client.force_login(member(kind="reseller", role="admin", accepted_terms=True).user)
+    assert client.get(f"/reseller/orders/{unknown}/").status_code == 404
