@@ -4,14 +4,16 @@ staff see everyone's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 
+from trunkline.billing.calendar import business_date
 from trunkline.billing.models import (
+    BillingPolicy,
     DocumentKind,
     Invoice,
     InvoiceStatus,
@@ -21,11 +23,11 @@ from trunkline.billing.models import (
     Refund,
     StatementLine,
 )
-from trunkline.billing.services.documents import business_date
+from trunkline.commerce.models import Product
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import NotFoundError
-from trunkline.core.money import DEFAULT_CURRENCY, Money
+from trunkline.core.money import DEFAULT_CURRENCY, Money, round_half_up
 
 
 def _billing_reader(ctx: RequestContext) -> None:
@@ -141,4 +143,43 @@ def organizations_with_overdue_penalties(*, at: datetime | None = None) -> set[i
         Invoice.objects.filter(
             purpose=Purpose.PENALTY, kind=DocumentKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today
         ).values_list("organization_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class PenaltyQuote:
+    """What ``penalty_raise`` issues for ``licenses`` of ``product`` (RT-6.4): multiplier × retail price per license,
+    VAT at the policy's penalty rate (each rounded half-up once, as on the document), due after the policy's days."""
+
+    product: Product
+    licenses: int
+    multiplier: Decimal
+    unit: Decimal
+    net: Decimal
+    vat_rate: Decimal
+    vat: Decimal
+    total: Decimal
+    due_days: int
+    due_date: date
+
+
+def penalty_quote(
+    *, product: Product, licenses: int, multiplier: Decimal | None = None, at: datetime | None = None
+) -> PenaltyQuote:
+    policy = BillingPolicy.current()
+    factor = policy.penalty_multiplier if multiplier is None else multiplier
+    unit = product.retail_amount * factor
+    net = round_half_up(unit * licenses, product.currency)
+    vat = round_half_up(net * policy.penalty_vat_rate / 100, product.currency)
+    return PenaltyQuote(
+        product=product,
+        licenses=licenses,
+        multiplier=factor,
+        unit=unit,
+        net=net,
+        vat_rate=policy.penalty_vat_rate,
+        vat=vat,
+        total=net + vat,
+        due_days=policy.penalty_due_days,
+        due_date=business_date(at or clock.now()) + timedelta(days=policy.penalty_due_days),
     )

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from trunkline.accounts.models import ApiKey
 from trunkline.audit.services import audit_record
+from trunkline.billing.calendar import business_date
 from trunkline.billing.models import DocumentKind, Invoice, Purpose, Refund, StatementLine
 from trunkline.billing.services import (
     LineData,
@@ -21,7 +22,6 @@ from trunkline.billing.services import (
     payment_record,
     statement_import,
 )
-from trunkline.billing.services.documents import business_date
 from trunkline.commerce.models import Product
 from trunkline.commerce.services import order_place_online
 from trunkline.core import clock

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
+from trunkline.billing.calendar import business_date
 from trunkline.billing.models import (
     SERIES_OF_KIND,
     DocumentKind,
@@ -24,13 +25,11 @@ from trunkline.billing.models import (
     Seller,
 )
 from trunkline.billing.models.invoices import NUMBER_DIGITS
-from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.money import round_half_up
 from trunkline.notifications.services import notice_send
 from trunkline.tenancy.models import Organization
 
-BUSINESS_ZONE = "Europe/Sofia"
 SERIES_PREFIXES = {"proforma": "PF", "tax": ""}
 
 
@@ -45,11 +44,6 @@ class LineData:
     net: Decimal
     vat_rate: Decimal
     product_id: int | None = None
-
-
-def business_date(at: datetime) -> date:
-    """The calendar date in Bulgaria at ``at``: documents are dated in the seller's zone, not in UTC."""
-    return clock.local(at, BUSINESS_ZONE).date()
 
 
 def seller_snapshot() -> dict[str, str]:

@@ -17,10 +17,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
+from trunkline.billing.calendar import business_date
 from trunkline.billing.errors import BillingInvalidError, CreditExceedsInvoiceError
 from trunkline.billing.events import invoice_paid
 from trunkline.billing.models import BillingPolicy, DocumentKind, Invoice, InvoiceStatus, Purpose, Refund
-from trunkline.billing.services.documents import LineData, business_date, credit_note_lines, document_issue
+from trunkline.billing.services.documents import LineData, credit_note_lines, document_issue
 from trunkline.commerce.models import Order
 from trunkline.commerce.services import order_mark_invoiced, order_mark_paid
 from trunkline.core import clock

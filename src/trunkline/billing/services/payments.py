@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
+from trunkline.billing.calendar import business_date
 from trunkline.billing.domain.matching import OpenItem, allocate, find_invoice_numbers
 from trunkline.billing.errors import BillingInvalidError, NoCreditError
 from trunkline.billing.models import (
@@ -25,7 +26,6 @@ from trunkline.billing.models import (
     RefundStatus,
     StatementLine,
 )
-from trunkline.billing.services.documents import business_date
 from trunkline.billing.services.invoices import invoice_settle, require_staff
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from trunkline.audit.services import audit_record
 from trunkline.billing.errors import BillingInvalidError, DisputeExistsError, DocumentStateError
 from trunkline.billing.models import (
-    BillingPolicy,
     DisputeStatus,
     DocumentKind,
     Invoice,
@@ -25,6 +24,7 @@ from trunkline.billing.models import (
     PenaltyDispute,
     Purpose,
 )
+from trunkline.billing.selectors import penalty_quote
 from trunkline.billing.services.documents import LineData, document_issue
 from trunkline.billing.services.invoices import credit_note_for, require_staff
 from trunkline.commerce.models import Product
@@ -65,9 +65,8 @@ def penalty_raise(
         errors["product_id"] = [_("Choose the product of the licenses.")]
     if errors:
         raise BillingInvalidError(fields=errors)
-    policy = BillingPolicy.current()
-    factor = policy.penalty_multiplier if multiplier is None else multiplier
-    unit = product.retail_amount * factor
+    quote = penalty_quote(product=product, licenses=licenses, multiplier=multiplier, at=at)
+    factor, unit = quote.multiplier, quote.unit
     with translation.override(reseller.language):  # the line is written in the buyer's language
         description = _(
             "Penalty for %(licenses)s wrongly provided %(product)s licenses: %(multiplier)s × retail price %(retail)s"
@@ -89,11 +88,11 @@ def penalty_raise(
                     quantity=Decimal(licenses),
                     unit_price=unit,
                     net=unit * licenses,
-                    vat_rate=policy.penalty_vat_rate,
+                    vat_rate=quote.vat_rate,
                     product_id=product.pk,
                 )
             ],
-            due_in_days=policy.penalty_due_days,
+            due_in_days=quote.due_days,
             at=at,
             currency=product.currency,
             note=reason.strip(),

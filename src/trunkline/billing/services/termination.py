@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
+from trunkline.billing.calendar import business_date
 from trunkline.billing.models import Invoice, InvoiceStatus
-from trunkline.billing.services.documents import business_date
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.notifications.services import notice_send

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from trunkline.billing.calendar import business_date
 from trunkline.billing.domain.csv_statement import COLUMN_ALIASES, REQUIRED_COLUMNS
 from trunkline.billing.exports import INVOICE_HEADER, PAYMENT_HEADER, invoice_rows, payment_rows
 from trunkline.billing.models import (
@@ -41,10 +42,12 @@ from trunkline.billing.models import (
     StatementImport,
 )
 from trunkline.billing.selectors import (
+    PenaltyQuote,
     balance_of,
     invoice_get,
     invoice_list,
     payment_list,
+    penalty_quote,
     refund_list,
     statement_lines_to_review,
 )
@@ -59,9 +62,7 @@ from trunkline.billing.services import (
     statement_line_assign,
     statement_line_ignore,
 )
-from trunkline.billing.services.documents import business_date
 from trunkline.billing.services.statements import MAX_STATEMENT_BYTES
-from trunkline.commerce.models import Product
 from trunkline.commerce.selectors import product_list
 from trunkline.commerce.views.ops import (
     DATE_INPUT,
@@ -80,7 +81,7 @@ from trunkline.commerce.views.ops import (
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError
-from trunkline.core.money import DEFAULT_CURRENCY, MINOR_UNITS, round_half_up
+from trunkline.core.money import DEFAULT_CURRENCY, MINOR_UNITS
 from trunkline.tenancy.selectors import organization_list
 
 PAYABLE = (DocumentKind.PROFORMA, DocumentKind.INVOICE)
@@ -816,23 +817,8 @@ class PenaltyForm(forms.Form):
         )
 
 
-@dataclass(frozen=True)
-class PenaltyPreview:
-    """What ``penalty_raise`` will issue: multiplier × retail price × N, VAT at the policy's rate, due in N days."""
-
-    product: Product
-    licenses: int
-    multiplier: Decimal
-    unit: Decimal
-    net: Decimal
-    vat_rate: Decimal
-    vat: Decimal
-    total: Decimal
-    due_days: int
-    due_date: date
-
-
-def penalty_preview_of(product_id: Any, licenses_text: Any) -> PenaltyPreview | None:
+def penalty_preview_of(product_id: Any, licenses_text: Any) -> PenaltyQuote | None:
+    """What ``penalty_raise`` will issue for the product and number being entered, or None while they are incomplete."""
     product = next((item for item in product_list() if str(item.public_id) == str(product_id)), None)
     try:
         licenses = int(licenses_text)
@@ -840,22 +826,7 @@ def penalty_preview_of(product_id: Any, licenses_text: Any) -> PenaltyPreview | 
         return None
     if product is None or not 1 <= licenses <= 1_000_000:
         return None
-    policy = BillingPolicy.current()
-    unit = product.retail_amount * policy.penalty_multiplier
-    net = round_half_up(unit * licenses, product.currency)
-    vat = round_half_up(net * policy.penalty_vat_rate / 100, product.currency)
-    return PenaltyPreview(
-        product=product,
-        licenses=licenses,
-        multiplier=policy.penalty_multiplier,
-        unit=unit,
-        net=net,
-        vat_rate=policy.penalty_vat_rate,
-        vat=vat,
-        total=net + vat,
-        due_days=policy.penalty_due_days,
-        due_date=_today() + timedelta(days=policy.penalty_due_days),
-    )
+    return penalty_quote(product=product, licenses=licenses)
 
 
 @ops_page()

@@ -15,11 +15,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from trunkline.billing.calendar import business_date
 from trunkline.billing.models import DocumentKind, Invoice, InvoiceStatus, PenaltyDispute, Purpose, Seller
 from trunkline.billing.pdf import LANGUAGES, invoice_pdf
 from trunkline.billing.selectors import balance_of, invoice_get, invoice_list, payment_list
 from trunkline.billing.services import credit_apply, penalty_dispute_open
-from trunkline.billing.services.documents import business_date
 from trunkline.commerce.views.reseller import RESELLER, acting_ctx, paginate, reseller_page, show_errors
 from trunkline.core import clock
 from trunkline.core.errors import DomainError
