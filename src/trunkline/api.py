@@ -10,6 +10,7 @@ from trunkline.audit.api import router as audit_router
 from trunkline.billing.api import router as billing_router
 from trunkline.commerce.api import router as commerce_router
 from trunkline.core.api import install_error_handlers
+from trunkline.licensing.api import router as licensing_router
 from trunkline.notifications.api import router as notifications_router
 from trunkline.onboarding.api import router as onboarding_router
 from trunkline.tenancy.api import router as tenancy_router
@@ -37,3 +38,4 @@ api.add_router("/", terms_router)
 api.add_router("/", commerce_router)
 api.add_router("/", billing_router)
 api.add_router("/", onboarding_router)
+api.add_router("/", licensing_router)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "trunkline.commerce",
     "trunkline.billing",
     "trunkline.onboarding",
+    "trunkline.licensing",
     "trunkline.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -296,3 +297,6 @@ NOTICE_RETRY_BASE_SECONDS = env.number("NOTICE_RETRY_BASE_SECONDS", 60)
 NOTICE_MESSAGE_ID_DOMAIN = env.text("NOTICE_MESSAGE_ID_DOMAIN", "trunkline.localhost")
 REGISTRATION_RATE = env.text("REGISTRATION_RATE", "10/h")
 IP_COUNTRY_DATABASE = env.text("IP_COUNTRY_DATABASE", "")
+# Ed25519 key signing license certificates and activation API responses (see docs/licensing.md); unset outside
+# production, a development key is generated into var/license_signing_key.
+LICENSE_SIGNING_KEY = env.text("TRUNKLINE_LICENSE_SIGNING_KEY")

@@ -1,0 +1,1 @@
+"""Pure licensing maths, free of Django: license keys, ISO weeks, the affiliated cap, certificates and signatures."""

@@ -1,0 +1,32 @@
+"""Background jobs of licensing: thin, idempotent, scheduled with django-crontask."""
+
+from __future__ import annotations
+
+import logging
+
+from crontask import cron
+from django.tasks import task
+
+from trunkline.core import clock
+from trunkline.licensing.enforcement import penalties_enforce
+from trunkline.licensing.services import license_tests_expire
+
+logger = logging.getLogger(__name__)
+
+
+@cron("*/10 * * * *")
+@task()
+def license_tests_expire_task() -> int:
+    """Mark Test Licenses whose 14 days have passed expired (RT-4.6)."""
+    count = license_tests_expire(at=clock.now())
+    logger.info("test licenses expired", extra={"count": count})
+    return count
+
+
+@cron("15 * * * *")
+@task()
+def penalties_enforce_task() -> dict[str, int]:
+    """Disable all licenses of resellers whose penalty invoice is overdue, where policy says so (RT-6.4)."""
+    result = penalties_enforce(at=clock.now())
+    logger.info("penalties enforced", extra=result)
+    return result
