@@ -21,7 +21,10 @@ from trunkline.tenancy.models import Organization
 
 
 def _reseller_scope(ctx: RequestContext) -> Organization | None:
-    """The reseller whose rows ctx may read, or None for operator staff (all of them)."""
+    """The reseller whose rows ctx may read, or None for operator staff (all of them). Customers have no licensing
+    rows: to them these resources do not exist (404)."""
+    if ctx.organization.kind == "customer":
+        raise NotFoundError()
     require_scope(ctx, "ops:read" if ctx.is_operator else "licensing:read")
     return None if ctx.is_operator else ctx.organization
 

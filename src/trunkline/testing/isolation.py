@@ -105,6 +105,41 @@ def _statement_line(owner: Membership) -> Any:
     return StatementLine.objects.get(bank_reference=reference).public_id
 
 
+def _reseller_of(owner: Membership) -> Membership:
+    """End users and licenses belong to resellers: a customer's walk gets another reseller's object."""
+    if owner.organization.kind == "reseller":
+        return member(organization=owner.organization, role="admin")
+    return member(kind="reseller", role="admin")
+
+
+def _end_user(owner: Membership) -> Any:
+    from trunkline.licensing.services import end_user_create
+
+    return end_user_create(
+        ctx=ctx_for(_reseller_of(owner)),
+        name="Isolated end user",
+        email="isolated@example.com",
+        is_affiliated=False,
+    ).public_id
+
+
+def _license(owner: Membership) -> Any:
+    from decimal import Decimal
+
+    from trunkline.commerce.models import Product
+    from trunkline.licensing.models import Pool
+    from trunkline.licensing.services import license_assign, pool_get_or_create
+
+    product, _ = Product.objects.get_or_create(
+        code="ISOLATION", defaults={"name": "Isolation product", "retail_amount": Decimal(1)}
+    )
+    reseller = _reseller_of(owner)
+    pool = pool_get_or_create(organization=reseller.organization, product=product)
+    Pool.objects.filter(pk=pool.pk).update(purchased=pool.purchased + 1)
+    license, _key = license_assign(ctx=ctx_for(reseller), end_user_id=_end_user(reseller), product_id=product.public_id)
+    return license.public_id
+
+
 OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "organization_id": lambda owner: owner.organization.public_id,
     "membership_id": _membership,
@@ -115,6 +150,8 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "invoice_id": lambda owner: _penalty_invoice(owner).public_id,
     "refund_id": _refund,
     "line_id": _statement_line,
+    "end_user_id": _end_user,
+    "license_id": _license,
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
@@ -129,6 +166,16 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "billing_statement_line_assign": {"organization_id": "00000000-0000-4000-8000-000000000000"},
     "billing_statement_line_ignore": {"note": "Intruder"},
     "billing_refund_mark_paid": {"paid_on": "2026-11-02", "bank_reference": "Intruder"},
+    "licensing_license_assign": {"product_id": "00000000-0000-4000-8000-000000000000"},
+    "licensing_license_test_assign": {"product_id": "00000000-0000-4000-8000-000000000000"},
+    "licensing_license_reset_override": {"reason": "isolation walk"},
+    "licensing_pool_test_allotment_grant": {
+        "product_id": "00000000-0000-4000-8000-000000000000",
+        "quantity": 1,
+        "reason": "isolation walk",
+    },
+    "licensing_disable_all": {"reason": "isolation walk"},
+    "licensing_enable_all": {"reason": "isolation walk"},
 }
 
 # Operations that answer without authentication, on purpose.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from trunkline.audit.services import audit_record
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
-from trunkline.core.errors import ForbiddenError, ValidationFailedError
+from trunkline.core.errors import NotFoundError, ValidationFailedError
 from trunkline.licensing.models import EndUser, EndUserAffiliation
 
 TRUE_WORDS = {"1", "yes", "y", "true", "да", "affiliated"}
@@ -29,9 +29,10 @@ MAX_IMPORT_ROWS = 5000
 
 
 def _require_reseller(ctx: RequestContext, scope: str = "licensing:assign") -> None:
-    require_scope(ctx, scope)
+    """Only resellers hold end users; to anyone else they do not exist (404, as for another tenant's objects)."""
     if ctx.organization.kind != "reseller":
-        raise ForbiddenError()
+        raise NotFoundError()
+    require_scope(ctx, scope)
 
 
 def _clean(

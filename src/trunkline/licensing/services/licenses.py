@@ -99,9 +99,9 @@ def license_assign(
     at = at or clock.now()
     reseller = ctx.organization
     _require_usable_reseller(reseller)
-    product = _product(product_id)
     with transaction.atomic():
         end_user = EndUser.objects.select_for_update().get_for_org(reseller, public_id=end_user_id)
+        product = _product(product_id)
         policy = policy_for(reseller=reseller, product=product)
         taken = Pool.objects.filter(
             organization=reseller, product=product, assigned__lt=F("purchased") - F("forfeited")
@@ -169,9 +169,9 @@ def license_test_assign(
     at = at or clock.now()
     reseller = ctx.organization
     _require_usable_reseller(reseller)
-    product = _product(product_id)
     with transaction.atomic():
         end_user = EndUser.objects.select_for_update().get_for_org(reseller, public_id=end_user_id)
+        product = _product(product_id)
         policy = policy_for(reseller=reseller, product=product)
         if License.objects.filter(end_user=end_user, kind=LicenseKind.REGULAR).exists():
             raise TestLicenseRefusedError(
