@@ -4,28 +4,19 @@ licenses is ours."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from trunkline.billing.selectors import organizations_with_overdue_penalties
 from trunkline.licensing.models import LicensingAccount
 from trunkline.licensing.services import account_of, licenses_disable_all, licenses_enable_all, policy_for
 from trunkline.tenancy.models import Organization
 
 
-def _billing_overdue() -> Callable[..., set[int]]:
-    try:
-        module = importlib.import_module("trunkline.billing.selectors")
-    except ImportError:
-        return lambda *, at: set()
-    return module.organizations_with_overdue_penalties
-
-
 def overdue_penalty_organizations(*, at: datetime) -> set[int]:
-    return set(_billing_overdue()(at=at))
+    return set(organizations_with_overdue_penalties(at=at))
 
 
 def penalties_enforce(*, at: datetime) -> dict[str, int]:
