@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from trunkline.licensing.views import urlpatterns as page_urlpatterns
 
 app_name = "licensing"
-urlpatterns: list = []
+urlpatterns = [*page_urlpatterns]

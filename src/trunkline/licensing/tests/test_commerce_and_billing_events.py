@@ -33,6 +33,7 @@ def test_a_partly_paid_order_releases_nothing_and_full_payment_grows_the_pool_on
     pool = Pool.objects.get(organization=world.reseller.organization, product=world.product)
     assert (pool.purchased, pool.available) == (10, 10)
     order = proforma.order
+    assert order is not None
     order.refresh_from_db()
     order_mark_paid(ctx=None, order=order)
     from trunkline.licensing.services import pool_credit_order

@@ -1,0 +1,103 @@
+"""The reseller portal and the operator's licensing pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from trunkline.licensing.models import EndUser, License
+from trunkline.licensing.tests.conftest import grow_pool, new_end_user
+from trunkline.testing.factories import ctx_for, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def portal(product):
+    reseller = member(kind="reseller", role="admin", accepted_terms=True)
+    client = Client()
+    client.force_login(reseller.user)
+    grow_pool(reseller.organization, product, 10)
+    return client, reseller
+
+
+@pytest.mark.rule("RT-4.1")
+def test_the_dashboard_shows_pools_and_the_affiliated_share(portal):
+    """Purchased, assigned and available per product, the cap and the chart are on the reseller's dashboard."""
+    client, _reseller = portal
+    page = client.get("/reseller/licensing/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "SOFTPHONE" in text
+    assert "0 of 0 (cap 10 %)" in text
+    assert "<svg" in text
+
+
+@pytest.mark.rule("RT-4.3")
+def test_a_reseller_adds_an_end_user_and_assigns_a_license_seeing_the_key_once(portal, product):
+    """The form requires the relationship; assignment shows the key on the page once, then only its hint."""
+    client, reseller = portal
+    refused = client.post(
+        "/reseller/licensing/end-users/", {"action": "create", "name": "Ana", "email": "ana@example.com"}
+    )
+    assert refused.status_code == 422
+    created = client.post(
+        "/reseller/licensing/end-users/",
+        {"action": "create", "name": "Ana", "email": "ana@example.com", "affiliation": "no"},
+    )
+    end_user = EndUser.objects.get()
+    assert created.status_code == 302
+    assigned = client.post(
+        f"/reseller/licensing/end-users/{end_user.public_id}/", {"product": str(product.public_id), "kind": "regular"}
+    )
+    assert assigned.status_code == 200
+    license = License.objects.get()
+    assert assigned.context["new_key"].endswith(license.key_hint.lstrip("…"))
+    again = client.get(f"/reseller/licensing/end-users/{end_user.public_id}/")
+    assert assigned.context["new_key"] not in again.content.decode()
+    assert license.key_hint in again.content.decode()
+    assert client.get("/reseller/licensing/end-users/?q=ana").context["table"]["page"].paginator.count == 1
+
+
+def test_the_csv_import_reports_bad_rows(portal):
+    """The import page lists each refused line with its problem."""
+    client, _reseller = portal
+    upload = SimpleUploadedFile("users.csv", b"name,email,affiliated\nAna,ana@example.com,no\nBo,bad,no\n")
+    page = client.post("/reseller/licensing/end-users/", {"action": "import", "file": upload})
+    assert page.status_code == 422
+    assert page.context["report"].created == 1
+    assert "1 of 2 rows imported." in page.content.decode()
+
+
+def test_another_resellers_end_user_page_is_404(portal):
+    """A reseller cannot open another reseller's end user."""
+    client, _reseller = portal
+    stranger = new_end_user(ctx_for(member(kind="reseller")))
+    assert client.get(f"/reseller/licensing/end-users/{stranger.public_id}/").status_code == 404
+
+
+def test_operator_staff_see_resellers_and_reset_with_a_reason(portal, product):
+    """Staff see the reseller in /ops/licensing/, open a license by its key and free its device with a reason."""
+    from trunkline.licensing.services import activation_activate, license_assign
+
+    _client, reseller = portal
+    license, key = license_assign(
+        ctx=ctx_for(reseller), end_user_id=new_end_user(ctx_for(reseller)).public_id, product_id=product.public_id
+    )
+    activation_activate(key=key, fingerprint="sha256:" + "e" * 64, device_name="Laptop")
+    staff = member(kind="operator", role="staff")
+    client = Client()
+    client.force_login(staff.user)
+    index = client.get("/ops/licensing/")
+    assert reseller.organization.name in index.content.decode()
+    found = client.get("/ops/licensing/", {"key": key})
+    assert found.status_code == 302
+    assert found["Location"] == f"/ops/licensing/licenses/{license.public_id}/"
+    assert client.get(found["Location"]).status_code == 200
+    assert client.get(f"/ops/licensing/resellers/{reseller.organization.public_id}/").status_code == 200
+    client.post(f"/ops/licensing/licenses/{license.public_id}/reset/", {"reason": "Motherboard replaced"})
+    assert license.resets.get().reason == "Motherboard replaced"
+    reseller_client = Client()
+    reseller_client.force_login(reseller.user)
+    assert reseller_client.get("/ops/licensing/").status_code == 404
