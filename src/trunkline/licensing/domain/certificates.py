@@ -82,10 +82,18 @@ def certificate_verify(text: str, public_key: Ed25519PublicKey) -> dict[str, Any
         if not (inner.startswith(BEGIN) and inner.endswith(END)):
             raise CertificateError("not a Trunkline license certificate")
         body = "".join(inner[len(BEGIN) : -len(END)].split())
-        document = json.loads(base64.b64decode(body, validate=True))
+        raw = base64.b64decode(body, validate=True)
+        document = json.loads(raw)
+        # Only the canonical encoding is accepted, so no byte of the certificate can change without failing.
+        if base64.b64encode(raw).decode("ascii") != body or canonical_json(document) != raw:
+            raise CertificateError("malformed certificate")
         if document.get("alg") != ALGORITHM:
             raise CertificateError("unsupported algorithm")
+        if document.get("kid") != key_id(public_key):
+            raise CertificateError("signed by another key")
         enc, sig = str(document["enc"]), str(document["sig"])
+        if _b64url(_unb64url(sig)) != sig:
+            raise CertificateError("malformed certificate")
         public_key.verify(_unb64url(sig), CERTIFICATE_DOMAIN + enc.encode("ascii"))
         payload = json.loads(_unb64url(enc))
     except CertificateError:

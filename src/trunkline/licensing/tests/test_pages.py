@@ -37,7 +37,7 @@ def test_the_dashboard_shows_pools_and_the_affiliated_share(portal):
 @pytest.mark.rule("RT-4.3")
 def test_a_reseller_adds_an_end_user_and_assigns_a_license_seeing_the_key_once(portal, product):
     """The form requires the relationship; assignment shows the key on the page once, then only its hint."""
-    client, reseller = portal
+    client, _reseller = portal
     refused = client.post(
         "/reseller/licensing/end-users/", {"action": "create", "name": "Ana", "email": "ana@example.com"}
     )
