@@ -300,3 +300,4 @@ IP_COUNTRY_DATABASE = env.text("IP_COUNTRY_DATABASE", "")
 # Ed25519 key signing license certificates and activation API responses (see docs/licensing.md); unset outside
 # production, a development key is generated into var/license_signing_key.
 LICENSE_SIGNING_KEY = env.text("TRUNKLINE_LICENSE_SIGNING_KEY")
+LICENSING_RATES = env.text("LICENSING_RATES")  # e.g. "activate=10/h,60/h;validate=120/m,600/m"

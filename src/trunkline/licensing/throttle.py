@@ -38,9 +38,22 @@ def _hit(bucket: str, rate: str) -> int | None:
     return seconds if count > limit else None
 
 
+def configured_rates(value: str | dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """``LICENSING_RATES``: a dict, or text such as ``activate=10/h,60/h;validate=120/m,600/m`` (per key, per
+    address)."""
+    if isinstance(value, dict):
+        return value
+    rates: dict[str, tuple[str, str]] = {}
+    for part in filter(None, (item.strip() for item in value.split(";"))):
+        action, _, pair = part.partition("=")
+        per_key, _, per_ip = pair.partition(",")
+        rates[action.strip()] = (per_key.strip(), per_ip.strip())
+    return rates
+
+
 def throttle(action: str, *, key: str, ip: str | None) -> None:
     """Raise ``RateLimitedError`` (429) when this key or this address used up the action's rate."""
-    rates = {**DEFAULT_RATES, **getattr(settings, "LICENSING_RATES", {})}
+    rates = {**DEFAULT_RATES, **configured_rates(getattr(settings, "LICENSING_RATES", "") or {})}
     per_key, per_ip = rates.get(action, rates["validate"])
     key_digest = hashlib.sha256(" ".join(key.upper().replace("-", "").split()).encode()).hexdigest()[:32]
     for bucket, rate in ((f"licensing:{action}:key:{key_digest}", per_key), (f"licensing:{action}:ip:{ip}", per_ip)):

@@ -24,7 +24,15 @@ from trunkline.licensing.domain.certificates import certificate_sign, fingerprin
 from trunkline.licensing.domain.keys import KeyFormatError, hash_key, normalize_key
 from trunkline.licensing.domain.weeks import next_week_starts_at, week_start
 from trunkline.licensing.errors import ActivationRefusedError
-from trunkline.licensing.models import Activation, ActivationMethod, License, LicenseStatus, Reset, ResetBy
+from trunkline.licensing.models import (
+    Activation,
+    ActivationMethod,
+    License,
+    LicenseStatus,
+    LicensingPolicy,
+    Reset,
+    ResetBy,
+)
 from trunkline.licensing.services.pools import policy_for, require_operator_staff
 
 STALE_VALIDATION = timedelta(minutes=1)
@@ -84,8 +92,10 @@ def _end_user_ctx(license: License, caller: Caller) -> RequestContext:
     )
 
 
-def _certificate(license: License, activation: Activation, at: datetime) -> Certified:
-    policy = policy_for(reseller=license.organization, product=license.product)
+def _certificate(
+    license: License, activation: Activation, at: datetime, policy: LicensingPolicy | None = None
+) -> Certified:
+    policy = policy or policy_for(reseller=license.organization, product=license.product)
     expires_at = at + timedelta(days=policy.certificate_lifetime_days)
     if license.expires_at is not None:
         expires_at = min(expires_at, license.expires_at)
@@ -101,7 +111,8 @@ def _certificate(license: License, activation: Activation, at: datetime) -> Cert
         "grace_days": policy.certificate_grace_days,
         "entitlements": {"updates": updates, "update_channel": "stable" if updates else "none"},
     }
-    Activation.objects.filter(pk=activation.pk).update(certificate_issued_at=at)
+    if activation.certificate_issued_at != at:
+        Activation.objects.filter(pk=activation.pk).update(certificate_issued_at=at)
     return Certified(
         activation=activation, certificate=certificate_sign(payload, signing.signing_key()), expires_at=expires_at
     )
@@ -134,30 +145,31 @@ def activation_activate(
     with transaction.atomic():
         license = _license_for_key(key, lock=True)
         _require_usable(license, at)
-        existing = _current(license, device)
-        if existing is not None:
-            return _certificate(license, existing, at)
+        live = list(license.activations.filter(ended_at__isnull=True))
         policy = policy_for(reseller=license.organization, product=license.product)
-        used = set(license.activations.filter(ended_at__isnull=True).values_list("slot", flat=True))
+        existing = next((activation for activation in live if activation.fingerprint_hash == device), None)
+        if existing is not None:
+            return _certificate(license, existing, at, policy)
+        used = {activation.slot for activation in live}
         free = [slot for slot in range(policy.devices_per_license) if slot not in used]
         if not free:
             raise refuse(
                 "already_active_on_another_device",
                 _("This license is active on another device. Reset it there (once a week) to move it."),
             )
-        try:
-            with transaction.atomic():
-                activation = Activation.objects.create(
-                    license=license,
-                    slot=free[0],
-                    fingerprint_hash=device,
-                    device_name=device_name.strip()[:200],
-                    product_version=product_version.strip()[:64],
-                    method=ActivationMethod.ONLINE,
-                    activated_at=at,
-                    ip=caller.ip,
-                    policy=policy.snapshot(),
-                )
+        try:  # no savepoint needed: a failed insert ends this transaction with the refusal
+            activation = Activation.objects.create(
+                license=license,
+                slot=free[0],
+                fingerprint_hash=device,
+                device_name=device_name.strip()[:200],
+                product_version=product_version.strip()[:64],
+                method=ActivationMethod.ONLINE,
+                activated_at=at,
+                ip=caller.ip,
+                certificate_issued_at=at,
+                policy=policy.snapshot(),
+            )
         except IntegrityError:
             raise refuse(
                 "already_active_on_another_device",
@@ -170,7 +182,7 @@ def activation_activate(
             changes={"device_name": activation.device_name, "slot": activation.slot, "version": product_version},
             at=at,
         )
-        return _certificate(license, activation, at)
+        return _certificate(license, activation, at, policy)
 
 
 @dataclass(frozen=True)
