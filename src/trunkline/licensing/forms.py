@@ -19,7 +19,10 @@ class EndUserForm(forms.Form):
         label=_("Relationship"),
         choices=AFFILIATION_CHOICES,
         widget=forms.RadioSelect,
-        help_text=_("Required. At most 10 % of the licenses you provide may go to Affiliated Parties."),
+        help_text=_(
+            "Required. The share of Affiliated Parties among the licenses you provide is capped "
+            "(10 percent by default)."
+        ),
     )
     external_reference = forms.CharField(label=_("Your reference"), max_length=100, required=False)
 

@@ -101,3 +101,13 @@ def test_operator_staff_see_resellers_and_reset_with_a_reason(portal, product):
     reseller_client = Client()
     reseller_client.force_login(reseller.user)
     assert reseller_client.get("/ops/licensing/").status_code == 404
+
+
+def test_the_portal_speaks_bulgarian(product):
+    """A Bulgarian-speaking reseller sees the licensing pages in Bulgarian."""
+    reseller = member(kind="reseller", role="admin", accepted_terms=True, language="bg")
+    client = Client()
+    client.force_login(reseller.user)
+    text = client.get("/reseller/licensing/", headers={"Accept-Language": "bg"}).content.decode()
+    assert "Пулове по продукти" in text
+    assert "Лицензиране" in text
