@@ -56,8 +56,15 @@ def licensing_demo_load(*, reseller_ctx: RequestContext, staff_ctx: RequestConte
     )
     now = clock.now()
     for index, (name, email, phone, address, affiliated) in enumerate(END_USERS):
+        assigned_at = now - timedelta(days=27 - 2 * index, hours=index)
         end_user = end_user_create(
-            ctx=reseller_ctx, name=name, email=email, phone=phone, address=address, is_affiliated=affiliated
+            ctx=reseller_ctx,
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            is_affiliated=affiliated,
+            at=assigned_at - timedelta(hours=1),
         )
         if index == len(END_USERS) - 1:  # a prospect on a Test License
             _license, key = license_test_assign(
@@ -70,7 +77,6 @@ def licensing_demo_load(*, reseller_ctx: RequestContext, staff_ctx: RequestConte
                 key=key, fingerprint=_device(name), device_name="Reception PC", at=now - timedelta(days=3)
             )
             continue
-        assigned_at = now - timedelta(days=27 - 2 * index, hours=index)
         _license, key = license_assign(
             ctx=reseller_ctx, end_user_id=end_user.public_id, product_id=product.public_id, at=assigned_at
         )

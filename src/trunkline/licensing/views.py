@@ -68,7 +68,7 @@ def _page(request: HttpRequest, queryset: Any) -> dict[str, Any]:
     return {"page": Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), "querystring": query.urlencode()}
 
 
-def chart(series: list[tuple[Any, int]], *, width: int = 720, height: int = 160) -> dict[str, Any]:
+def chart(series: list[tuple[Any, int]], *, width: int = 900, height: int = 150) -> dict[str, Any]:
     """Bars of a day series for an inline SVG (no script, no library)."""
     peak = max([count for _day, count in series] + [1])
     step = width / max(len(series), 1)
@@ -80,6 +80,7 @@ def chart(series: list[tuple[Any, int]], *, width: int = 720, height: int = 160)
             "y": round(height - 20 - (height - 20) * count / peak, 1),
             "day": day,
             "count": count,
+            "label": index == len(series) - 1 or (index % 7 == 0 and index <= len(series) - 4),
         }
         for index, (day, count) in enumerate(series)
     ]
@@ -254,6 +255,7 @@ def ops_reseller(request: HttpRequest, organization_id: UUID) -> HttpResponse:
             "board": board,
             "chart": chart(board.series),
             "end_users": _page(request, end_user_list(ctx=ctx, organization=organization).order_by("name", "pk")),
+            "licenses": license_list(ctx=ctx).filter(organization=organization).order_by("-assigned_at", "-pk")[:50],
             "allotment_form": allotment_form,
             "reason_form": reason_form,
         },

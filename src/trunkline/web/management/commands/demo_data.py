@@ -13,6 +13,7 @@ from trunkline.commerce.services import order_place_online, order_sign, purchase
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.money import round_half_up
+from trunkline.licensing.demo import licensing_demo_load
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
@@ -82,6 +83,17 @@ class Command(BaseCommand):
         purchase = purchase_order_create(ctx=reseller_ctx, product_id=product.public_id, quantity=500)
         order_sign(ctx=reseller_ctx, order_id=purchase.public_id, signer_name="Ivan Georgiev, managing director")
 
+    def _licensing(self) -> None:
+        """End users, assigned and activated licenses and a Test License, from the pool the paid order filled."""
+        reseller = Organization.objects.get(name="Balkan Voice Resellers", kind="reseller")
+        operator = Organization.objects.get(kind="operator")
+        staff = Membership.objects.get(organization=operator, user__email="staff@operator.example")
+        admin = Membership.objects.get(organization=reseller, user__email="reseller@balkanvoice.example")
+        licensing_demo_load(
+            reseller_ctx=RequestContext(organization=reseller, scopes=scopes_of("reseller", "admin"), user=admin.user),
+            staff_ctx=RequestContext(organization=operator, scopes=scopes_of("operator", "admin"), user=staff.user),
+        )
+
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
             for org_name, kind, email, role, first_name, last_name, language in DEMO:
@@ -103,6 +115,7 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(organization=organization, user=user, defaults={"role": role})
             self._sign_agreements()
             self._orders_and_invoices()
+            self._licensing()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         for org_name, kind, email, role, *_ in DEMO:
             shown = Organization.objects.get(kind="operator").name if kind == "operator" else org_name
