@@ -54,3 +54,13 @@ class AllotmentForm(forms.Form):
 
 class KeyLookupForm(forms.Form):
     key = forms.CharField(label=_("License key"), max_length=64)
+
+
+class OfflineActivationForm(forms.Form):
+    fingerprint = forms.CharField(
+        label=_("Device fingerprint"),
+        min_length=8,
+        max_length=256,
+        help_text=_("As the softphone shows it on the device (trunkline-license fingerprint)."),
+    )
+    device_name = forms.CharField(label=_("Device name"), max_length=200, required=False)

@@ -16,7 +16,15 @@ from django.views.decorators.http import require_POST
 
 from trunkline.accounts.surfaces import operator_page, surface_page
 from trunkline.core.errors import DomainError, NotFoundError
-from trunkline.licensing.forms import AllotmentForm, AssignForm, CsvImportForm, EndUserForm, KeyLookupForm, ReasonForm
+from trunkline.licensing.forms import (
+    AllotmentForm,
+    AssignForm,
+    CsvImportForm,
+    EndUserForm,
+    KeyLookupForm,
+    OfflineActivationForm,
+    ReasonForm,
+)
 from trunkline.licensing.models import EndUserAffiliation, LicensingAccount, Pool
 from trunkline.licensing.selectors import (
     dashboard,
@@ -28,10 +36,12 @@ from trunkline.licensing.selectors import (
     resets_this_week,
 )
 from trunkline.licensing.services import (
+    activation_offline_create,
     end_user_create,
     end_user_import_csv,
     license_assign,
     license_get_by_key,
+    license_key_reissue,
     license_reset_override,
     license_test_assign,
     licenses_disable_all,
@@ -173,7 +183,18 @@ def end_user_detail(request: HttpRequest, end_user_id: UUID) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
     context = _end_user_context(request, end_user_id)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("reissue"):
+        if request.POST["reissue"] not in {str(license.public_id) for license in context["licenses"]}:
+            raise Http404  # only a license of this end user, from this page
+        try:
+            license, key = license_key_reissue(ctx=ctx, license_id=UUID(request.POST["reissue"]))
+        except DomainError as error:
+            context["assign_error"] = error.message
+            status = error.http_status
+        else:
+            context = _end_user_context(request, end_user_id)
+            context["new_key"], context["new_license"] = key, license
+    elif request.method == "POST":
         form = AssignForm(request.POST)
         if form.is_valid():
             assign = license_test_assign if request.POST.get("kind") == "test" else license_assign
@@ -281,6 +302,40 @@ def ops_license(request: HttpRequest, license_id: UUID) -> HttpResponse:
 
 @operator_page("ops:manage")
 @require_POST
+def ops_license_offline(request: HttpRequest, license_id: UUID) -> HttpResponse:
+    """Staff activate a license for a device without network access and hand over the certificate (RT-4.5: the end
+    user cannot reset such an activation)."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    form = OfflineActivationForm(request.POST)
+    certificate = None
+    if form.is_valid():
+        try:
+            certificate = activation_offline_create(
+                ctx=ctx,
+                license_id=license_id,
+                fingerprint=form.cleaned_data["fingerprint"],
+                device_name=form.cleaned_data["device_name"],
+            ).certificate
+        except DomainError as error:
+            messages.error(request, error.message)
+    license = license_get(ctx=ctx, public_id=license_id)
+    return render(
+        request,
+        "licensing/ops/license.html",
+        {
+            "license": license,
+            "resets": license.resets.all(),
+            "week_resets": resets_this_week(license=license),
+            "form": ReasonForm(),
+            "offline_form": form,
+            "certificate": certificate,
+        },
+        status=200 if certificate else 422,
+    )
+
+
+@operator_page("ops:manage")
+@require_POST
 def ops_license_reset(request: HttpRequest, license_id: UUID) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
     form = ReasonForm(request.POST)
@@ -305,4 +360,5 @@ urlpatterns = [
     path("ops/licensing/resellers/<uuid:organization_id>/", ops_reseller, name="ops_reseller"),
     path("ops/licensing/licenses/<uuid:license_id>/", ops_license, name="ops_license"),
     path("ops/licensing/licenses/<uuid:license_id>/reset/", ops_license_reset, name="ops_license_reset"),
+    path("ops/licensing/licenses/<uuid:license_id>/offline/", ops_license_offline, name="ops_license_offline"),
 ]

@@ -17,6 +17,7 @@ from trunkline.licensing.services.end_users import ImportReport, end_user_create
 from trunkline.licensing.services.licenses import (
     license_assign,
     license_get_by_key,
+    license_key_reissue,
     license_test_assign,
     license_tests_expire,
     licenses_disable_all,
@@ -50,6 +51,7 @@ __all__ = [
     "end_user_update",
     "license_assign",
     "license_get_by_key",
+    "license_key_reissue",
     "license_reset_override",
     "license_test_assign",
     "license_tests_expire",

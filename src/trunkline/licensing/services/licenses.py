@@ -305,3 +305,32 @@ def license_get_by_key(*, key: str) -> License:
     if license is None:
         raise NotFoundError()
     return license
+
+
+def license_key_reissue(*, ctx: RequestContext, license_id: UUID, at: datetime | None = None) -> tuple[License, str]:
+    """Give a license a new key (the end user lost the email, or the key leaked): the old key stops working at once,
+    the binding to the device stays, the new key is shown once and emailed. By the reseller or operator staff."""
+    at = at or clock.now()
+    with transaction.atomic():
+        if ctx.is_operator:
+            require_operator_staff(ctx)
+            licenses = License.objects.all()
+        else:
+            _require_reseller(ctx)
+            licenses = License.objects.filter(organization=ctx.organization)
+        license = licenses.select_for_update().filter(public_id=license_id).first()
+        if license is None:
+            raise NotFoundError()
+        key, digest, hint = _new_key()
+        License.objects.filter(pk=license.pk).update(key_hash=digest, key_hint=hint)
+        license.key_hash, license.key_hint = digest, hint
+        audit_record(
+            ctx=ctx,
+            action="licensing.license_key_reissued",
+            target=license,
+            organization=license.organization,
+            changes={"key_hint": hint},
+            at=at,
+        )
+        transaction.on_commit(partial(_send_key, license_id=license.pk, key=key))
+    return license, key

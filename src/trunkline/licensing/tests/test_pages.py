@@ -111,3 +111,44 @@ def test_the_portal_speaks_bulgarian(product):
     text = client.get("/reseller/licensing/", headers={"Accept-Language": "bg"}).content.decode()
     assert "Пулове по продукти" in text
     assert "Лицензиране" in text
+
+
+def test_a_new_key_replaces_the_old_one(portal, product, django_capture_on_commit_callbacks):
+    """ "Send a new key" shows and mails a new key; the old key no longer validates, the device binding stays."""
+    from django.core import mail
+
+    from trunkline.licensing.services import activation_activate, activation_validate, license_assign
+
+    client, reseller = portal
+    end_user = new_end_user(ctx_for(reseller))
+    license, old_key = license_assign(
+        ctx=ctx_for(reseller), end_user_id=end_user.public_id, product_id=product.public_id
+    )
+    activation_activate(key=old_key, fingerprint="sha256:" + "1" * 64)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/reseller/licensing/end-users/{end_user.public_id}/", {"reissue": str(license.public_id)})
+    new_key = page.context["new_key"]
+    assert new_key != old_key
+    assert new_key in mail.outbox[-1].body
+    assert activation_validate(key=old_key, fingerprint="sha256:" + "1" * 64).code == "not_found"
+    assert activation_validate(key=new_key, fingerprint="sha256:" + "1" * 64).valid is True
+
+
+def test_staff_activate_offline_and_get_the_certificate(portal, product):
+    """The offline form on the staff license page returns a certificate for the device."""
+    from trunkline.licensing.services import license_assign
+
+    _client, reseller = portal
+    license, _key = license_assign(
+        ctx=ctx_for(reseller), end_user_id=new_end_user(ctx_for(reseller)).public_id, product_id=product.public_id
+    )
+    staff = member(kind="operator", role="staff")
+    client = Client()
+    client.force_login(staff.user)
+    page = client.post(
+        f"/ops/licensing/licenses/{license.public_id}/offline/",
+        {"fingerprint": "sha256:" + "2" * 64, "device_name": "Lab"},
+    )
+    assert page.status_code == 200
+    assert "BEGIN TRUNKLINE LICENSE CERTIFICATE" in page.content.decode()
+    assert license.activations.get().method == "offline"
