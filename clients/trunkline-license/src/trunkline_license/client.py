@@ -175,15 +175,23 @@ def verify_response(
         digest = "sha-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
         if headers.get("digest") != digest:
             raise ResponseSignatureError("the body does not match its digest")
-        date = headers["date"]
-        if abs(parsedate_to_datetime(date) - at) > MAX_CLOCK_DRIFT:
-            raise ResponseSignatureError("the response date is too far from now (replay or clock)")
         fields = dict(part.strip().split("=", 1) for part in headers["trunkline-signature"].split(", "))
         signature = base64.b64decode(fields["signature"].strip('"'))
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        message = f"(request-target): {method.lower()} {target}\nhost: {parts.netloc}\ndate: {date}\ndigest: {digest}"
-        public_key.verify(signature, message.encode())
+        # A front server may add a Date header of its own next to the signed one: the signed one must be among them.
+        for date in reversed(headers["date"].split("\n")):
+            message = (
+                f"(request-target): {method.lower()} {target}\nhost: {parts.netloc}\ndate: {date}\ndigest: {digest}"
+            )
+            try:
+                public_key.verify(signature, message.encode())
+            except InvalidSignature:
+                continue
+            if abs(parsedate_to_datetime(date) - at) > MAX_CLOCK_DRIFT:
+                raise ResponseSignatureError("the response date is too far from now (replay or clock)")
+            return
+        raise InvalidSignature
     except ResponseSignatureError:
         raise
     except (InvalidSignature, KeyError, ValueError, TypeError) as error:
@@ -193,13 +201,22 @@ def verify_response(
 Transport = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
+def _header_dict(message: Any) -> dict[str, str]:
+    """Lower-case names; repeated headers (two Date headers) joined by newlines."""
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}\n{value}" if key in headers else value
+    return headers
+
+
 def urllib_transport(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
     request = urlrequest.Request(url, data=body, headers=headers, method=method)
     try:
         with urlrequest.urlopen(request, timeout=15) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            return response.status, _header_dict(response.headers), response.read()
     except urlerror.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+        return error.code, _header_dict(error.headers), error.read()
     except (urlerror.URLError, OSError, TimeoutError) as error:
         raise OfflineError(str(error)) from error
 
