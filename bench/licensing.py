@@ -296,9 +296,12 @@ def main() -> int:
     activation = next(row for row in rows if row["backend"] == "PostgreSQL" and "POST" in str(row["request"]))
     base = rows[-1]
     share = 100 * float(activation["rate"]) / float(base["rate"])  # type: ignore[arg-type]
+    direct = next(row for row in rows if row["backend"] == "PostgreSQL" and "in-process" in str(row["request"]))
+    direct_share = 100 * float(direct["rate"]) / float(base["rate"])  # type: ignore[arg-type]
     print(
-        f"\nPostgreSQL activations: {share:.1f} % of pgbench's simple-update rate (target ≥ 50 %), "
-        f"p99 {activation['p99']:.1f} ms (target < 50 ms)."
+        f"\nPostgreSQL activations over HTTP: {share:.1f} % of pgbench's simple-update rate (target ≥ 50 %), "
+        f"p99 {activation['p99']:.1f} ms (target < 50 ms); in-process: {direct_share:.1f} %, "
+        f"p99 {direct['p99']:.1f} ms."
     )
     shutil.rmtree(OUT / "var-sqlite", ignore_errors=True)
     return 0
