@@ -289,3 +289,19 @@ def test_the_public_key_and_schema_are_published():
     assert published["key_id"] == signing.public_key_id()
     schema = client.get("/licensing/v1/openapi.json").json()
     assert {"/licensing/v1/activate", "/licensing/v1/validate", "/licensing/v1/reset"} <= set(schema["paths"])
+
+
+def test_keys_never_appear_in_logs(key, caplog):
+    """Activation, validation, refusals and rate limiting log paths and codes, never the license key."""
+    caplog.set_level("DEBUG")
+    client = Client()
+    call(client, "activate", key, {"fingerprint": DEVICE_A})
+    call(client, "activate", key, {"fingerprint": DEVICE_B})
+    call(client, "validate", key, {"fingerprint": DEVICE_A})
+    call(client, "reset", key, {})
+    call(client, "reset", key, {})
+    canonical = key.replace("-", "")
+    assert caplog.records
+    assert key not in caplog.text
+    assert canonical not in caplog.text
+    assert not any(key in str(record.__dict__) for record in caplog.records)
