@@ -3,12 +3,13 @@ staff see everyone's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import QuerySet, Sum
 
 from trunkline.billing.calendar import business_date
@@ -28,6 +29,7 @@ from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import NotFoundError
 from trunkline.core.money import DEFAULT_CURRENCY, Money, round_half_up
+from trunkline.tenancy.models import Organization
 
 
 def _billing_reader(ctx: RequestContext) -> None:
@@ -146,6 +148,18 @@ def organizations_with_overdue_penalties(*, at: datetime | None = None) -> set[i
     )
 
 
+# Where the penalty multiplier comes from (RT-6.4: "2 × the retail price"). It is licensing policy — per product,
+# overridable per reseller — and licensing sits above billing, so it registers its lookup here when its app is ready.
+PenaltyMultiplierSource = Callable[[Organization | None, Product], Decimal]
+penalty_multiplier_sources: list[PenaltyMultiplierSource] = []
+
+
+def penalty_multiplier_for(*, reseller: Organization | None, product: Product) -> Decimal:
+    if not penalty_multiplier_sources:
+        raise ImproperlyConfigured("No penalty multiplier source is registered (the licensing app registers one).")
+    return penalty_multiplier_sources[-1](reseller, product)
+
+
 @dataclass(frozen=True)
 class PenaltyQuote:
     """What ``penalty_raise`` issues for ``licenses`` of ``product`` (RT-6.4): multiplier × retail price per license,
@@ -164,10 +178,15 @@ class PenaltyQuote:
 
 
 def penalty_quote(
-    *, product: Product, licenses: int, multiplier: Decimal | None = None, at: datetime | None = None
+    *,
+    product: Product,
+    licenses: int,
+    reseller: Organization | None = None,
+    multiplier: Decimal | None = None,
+    at: datetime | None = None,
 ) -> PenaltyQuote:
     policy = BillingPolicy.current()
-    factor = policy.penalty_multiplier if multiplier is None else multiplier
+    factor = penalty_multiplier_for(reseller=reseller, product=product) if multiplier is None else multiplier
     unit = product.retail_amount * factor
     net = round_half_up(unit * licenses, product.currency)
     vat = round_half_up(net * policy.penalty_vat_rate / 100, product.currency)

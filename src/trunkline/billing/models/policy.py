@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,12 +12,10 @@ from trunkline.core.validators import validate_iban, validate_vat_number
 
 
 class BillingPolicy(models.Model):
-    """Numbers of the billing rules (RT-6.4 and the payment terms of invoices)."""
+    """Numbers of the billing rules (RT-6.4 and the payment terms of invoices). The penalty multiplier is not here:
+    it is part of the licensing policy (per product, overridable per reseller), see ``selectors.penalty_quote``."""
 
     invoice_due_days = models.PositiveIntegerField(_("invoices due after (days)"), default=7)
-    penalty_multiplier = models.DecimalField(
-        _("penalty multiplier"), max_digits=6, decimal_places=2, default=Decimal("2"), validators=[MinValueValidator(0)]
-    )
     penalty_due_days = models.PositiveIntegerField(_("penalty invoices due after (days)"), default=14)
     penalty_vat_rate = models.DecimalField(
         _("VAT rate on penalties (%)"),

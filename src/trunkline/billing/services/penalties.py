@@ -47,7 +47,7 @@ def penalty_raise(
     at: datetime | None = None,
 ) -> Invoice:
     """Issue a penalty invoice to a reseller for ``licenses`` wrongly provided End-Point Licenses of a product.
-    ``multiplier`` overrides the policy's (licensing passes a per-reseller override)."""
+    The multiplier is the licensing policy's for that reseller and product, unless ``multiplier`` is given."""
     at = at or clock.now()
     require_staff(ctx)
     errors: dict[str, list[str]] = {}
@@ -65,7 +65,7 @@ def penalty_raise(
         errors["product_id"] = [_("Choose the product of the licenses.")]
     if errors:
         raise BillingInvalidError(fields=errors)
-    quote = penalty_quote(product=product, licenses=licenses, multiplier=multiplier, at=at)
+    quote = penalty_quote(product=product, licenses=licenses, reseller=reseller, multiplier=multiplier, at=at)
     factor, unit = quote.multiplier, quote.unit
     with translation.override(reseller.language):  # the line is written in the buyer's language
         description = _(

@@ -15,7 +15,7 @@ from trunkline.billing.services.invoices import require_staff
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 
-POLICY_FIELDS = ("invoice_due_days", "penalty_multiplier", "penalty_due_days", "penalty_vat_rate")
+POLICY_FIELDS = ("invoice_due_days", "penalty_due_days", "penalty_vat_rate")
 SELLER_FIELDS = (
     "name",
     "name_bg",

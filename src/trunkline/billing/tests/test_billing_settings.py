@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 
@@ -20,7 +18,7 @@ URL = "/ops/billing/settings/"
 def form_data(**changes: str) -> dict[str, str]:
     policy, seller = BillingPolicy.current(), Seller.current()
     data = {f"policy-{name}": str(getattr(policy, name)) for name in ("invoice_due_days", "penalty_due_days")}
-    data |= {"policy-penalty_multiplier": str(policy.penalty_multiplier), "policy-penalty_vat_rate": "0"}
+    data |= {"policy-penalty_vat_rate": "0"}
     for name in ("name", "name_bg", "vat_number", "company_id", "address", "address_bg", "iban", "bic", "bank_name"):
         data[f"seller-{name}"] = getattr(seller, name)
     data["seller-email"] = seller.email
@@ -54,7 +52,7 @@ def test_an_invalid_iban_or_vat_number_is_refused_and_nothing_changes():
     assert response.status_code == 422
     assert "not a valid IBAN" in response.content.decode()
     assert Seller.current().iban == "BG80BNBG96611020345678"
-    assert BillingPolicy.current().penalty_multiplier == Decimal("2.00")
+    assert BillingPolicy.current().penalty_due_days == 14
 
 
 def test_only_operator_staff_reach_the_page():

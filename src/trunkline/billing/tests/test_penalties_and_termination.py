@@ -15,6 +15,7 @@ from trunkline.billing.selectors import organizations_with_overdue_penalties
 from trunkline.billing.services import penalty_dispute_open, penalty_dispute_resolve, penalty_raise
 from trunkline.billing.tests.factories import World, billing_world
 from trunkline.core.errors import MissingScopeError, NotFoundError
+from trunkline.licensing.services.pools import policy_set
 from trunkline.notifications.models import Notice
 from trunkline.tenancy.services import organization_terminate
 from trunkline.testing.factories import ctx_for, member
@@ -56,11 +57,20 @@ def test_a_penalty_is_twice_the_retail_price_per_license_and_due_in_14_days():
 
 @pytest.mark.rule("RT-6.4")
 def test_the_penalty_numbers_are_policy_data():
+    """The multiplier is the licensing policy's, per reseller where it is overridden; the term is billing's."""
     world = billing_world()
-    BillingPolicy.objects.filter(pk=BillingPolicy.current().pk).update(penalty_multiplier=3, penalty_due_days=10)
+    BillingPolicy.objects.filter(pk=BillingPolicy.current().pk).update(penalty_due_days=10)
+    policy_set(
+        ctx=world.staff_ctx,
+        organization=world.reseller.organization,
+        product=None,
+        values={"penalty_multiplier": Decimal("3")},
+    )
     penalty = raise_penalty(world, licenses=1)
     assert penalty.gross_amount == Decimal("147.00")
     assert penalty.due_date == date(2026, 11, 12)
+    other = billing_world(email="other@example.com")
+    assert raise_penalty(other, licenses=1).gross_amount == Decimal("98.00")  # the default policy: 2 ×
     overridden = raise_penalty(world, licenses=1, multiplier=Decimal("2.5"))
     assert overridden.gross_amount == Decimal("122.50")
 

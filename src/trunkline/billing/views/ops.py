@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -82,6 +83,7 @@ from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError
 from trunkline.core.money import DEFAULT_CURRENCY, MINOR_UNITS
+from trunkline.tenancy.models import Organization
 from trunkline.tenancy.selectors import organization_list
 
 PAYABLE = (DocumentKind.PROFORMA, DocumentKind.INVOICE)
@@ -809,7 +811,7 @@ class PenaltyForm(forms.Form):
         live = {
             "hx-get": reverse("billing:ops_penalty_preview"),
             "hx-target": "#penalty-preview",
-            "hx-include": "#id_product, #id_licenses",
+            "hx-include": "#id_organization, #id_product, #id_licenses",
         }
         self.fields["product"].widget.attrs.update({**live, "hx-trigger": "change"})
         self.fields["licenses"].widget.attrs.update(
@@ -817,22 +819,29 @@ class PenaltyForm(forms.Form):
         )
 
 
-def penalty_preview_of(product_id: Any, licenses_text: Any) -> PenaltyQuote | None:
-    """What ``penalty_raise`` will issue for the product and number being entered, or None while they are incomplete."""
+def penalty_preview_of(product_id: Any, licenses_text: Any, organization_id: Any = None) -> PenaltyQuote | None:
+    """What ``penalty_raise`` will issue for the reseller, product and number being entered (the multiplier is the
+    licensing policy's for that reseller and product), or None while they are incomplete."""
     product = next((item for item in product_list() if str(item.public_id) == str(product_id)), None)
+    try:
+        reseller = Organization.objects.filter(kind="reseller", public_id=organization_id).first()
+    except (ValueError, ValidationError):  # none chosen yet, or a malformed id: the product's own multiplier
+        reseller = None
     try:
         licenses = int(licenses_text)
     except (TypeError, ValueError):
         return None
     if product is None or not 1 <= licenses <= 1_000_000:
         return None
-    return penalty_quote(product=product, licenses=licenses)
+    return penalty_quote(product=product, licenses=licenses, reseller=reseller)
 
 
 @ops_page()
 def penalty_preview(request: HttpRequest) -> HttpResponse:
     """The amount and due date of the penalty being entered, refreshed as product or number change (htmx)."""
-    preview = penalty_preview_of(request.GET.get("product"), request.GET.get("licenses"))
+    preview = penalty_preview_of(
+        request.GET.get("product"), request.GET.get("licenses"), request.GET.get("organization") or None
+    )
     return render(request, "billing/ops/_penalty_preview.html", {"preview": preview})
 
 
@@ -869,7 +878,7 @@ def penalty_new(request: HttpRequest) -> HttpResponse:
                 return redirect(invoice_url(invoice))
     choices = list(form.fields["product"].choices)  # type: ignore[attr-defined]
     product = form["product"].value() or (choices[0][0] if choices else "")
-    preview = penalty_preview_of(product, form["licenses"].value())
+    preview = penalty_preview_of(product, form["licenses"].value(), form["organization"].value() or None)
     return render(
         request,
         "billing/ops/penalty_form.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,11 @@ def policy_for(*, reseller: Organization | None, product: Product | None) -> Lic
     if not ranked:
         raise NoPolicyError()
     return ranked[0]
+
+
+def penalty_multiplier(reseller: Organization | None, product: Product) -> Decimal:
+    """The RT-6.4 multiplier for a penalty on ``reseller``'s licenses of ``product``, for billing's penalty invoice."""
+    return policy_for(reseller=reseller, product=product).penalty_multiplier
 
 
 def policy_set(
