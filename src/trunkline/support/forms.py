@@ -88,7 +88,7 @@ class StaffReplyForm(ReplyForm):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[(v, label) for v, label in TicketStatus.choices if v != TicketStatus.NEW],
+        choices=[("", "—"), *((v, label) for v, label in TicketStatus.choices if v != TicketStatus.NEW)],
     )
     detail = forms.CharField(label=_("Note to the customer"), required=False, max_length=300)
 

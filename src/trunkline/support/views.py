@@ -122,6 +122,9 @@ def _timeline(ticket: Ticket) -> list[dict[str, Any]]:
     for deadline in ticket.deadlines.all():
         milestone = Milestone(deadline.milestone)
         used = ticket_business_time_used(ticket, milestone, at)
+        if used is not None:
+            minutes = int(used.total_seconds() // 60)
+            used = _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": f"{minutes % 60:02d}"}
         state = "running"
         if deadline.met_at is not None:
             state = "breached" if deadline.breached_at else "met"

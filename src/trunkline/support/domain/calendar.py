@@ -93,6 +93,7 @@ class BusinessCalendar:
     _opens: list[int] = field(default_factory=list, repr=False)
     _closes: list[int] = field(default_factory=list, repr=False)
     _before: list[int] = field(default_factory=list, repr=False)  # business micros before day i (length n + 1)
+    _bounds: list[int] = field(default_factory=list, repr=False)  # micros safely inside the built range
 
     def __post_init__(self) -> None:
         if self.closes <= self.opens:
@@ -134,12 +135,23 @@ class BusinessCalendar:
                 before.append(before[-1] + end - start)
             day += DAY
         self._first[:] = [first, last]
+        self._bounds[:] = [
+            to_micros(datetime.combine(first + timedelta(days=8), time(0), tzinfo=UTC)),
+            to_micros(datetime.combine(last - timedelta(days=8), time(0), tzinfo=UTC)),
+        ]
         self._opens[:] = opens
         self._closes[:] = closes
         self._before[:] = before
 
     def _cover(self, at: int, forward: int = 0) -> None:
         """Grow the axis so it holds the day of ``at`` and ``forward`` business micros after it."""
+        bounds = self._bounds
+        if (
+            bounds
+            and bounds[0] <= at <= bounds[1]
+            and (not forward or self._position(at) + forward <= self._before[-1])
+        ):
+            return  # the common case: well inside the built range
         day = from_micros(at).astimezone(ZoneInfo(self.zone)).date()
         while True:
             if not self._first:
