@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from trunkline.support.models import EscalationStep, MaintenanceStatus, Priority, TicketStatus
+from trunkline.support.models import CalendarDayKind, EscalationStep, MaintenanceStatus, Priority, TicketStatus
 from trunkline.support.models.tickets import PRIORITY_GUIDANCE
 from trunkline.support.selectors import service_list
 
@@ -133,3 +133,44 @@ class MaintenanceCloseForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(MaintenanceStatus.CANCELLED, _("Cancel")), (MaintenanceStatus.RESOLVED, _("Resolved"))]
     )
+
+
+def _integers(value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise forms.ValidationError(_("Use whole numbers separated by commas.")) from None
+
+
+class PolicyForm(forms.Form):
+    maintenance_notice_hours = forms.IntegerField(label=_("Maintenance notice lead time (hours)"), min_value=1)
+    team_email = forms.EmailField(label=_("Support team email"), required=False)
+    warning_percents = forms.CharField(
+        label=_("Warn at percent of the target"), required=False, help_text=_("For example: 50, 80")
+    )
+    warning_minutes = forms.CharField(
+        label=_("Warn minutes before the deadline"), required=False, help_text=_("For example: 15")
+    )
+
+    def clean_warning_percents(self) -> list[int]:
+        return _integers(self.cleaned_data["warning_percents"])
+
+    def clean_warning_minutes(self) -> list[int]:
+        return _integers(self.cleaned_data["warning_minutes"])
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=CalendarDayKind.choices)
+    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+
+
+class RepresentativeForm(forms.Form):
+    organization = forms.ChoiceField(label=_("Customer"))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, organizations: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["organization"]).choices = organizations

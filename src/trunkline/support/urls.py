@@ -20,6 +20,8 @@ urlpatterns = [
     path("ops/support/reports/", views.report, name="ops_report"),
     path("ops/support/reports.csv", views.report_csv, name="ops_report_csv"),
     path("ops/support/maintenance/", views.maintenance, name="ops_maintenance"),
+    path("ops/support/policy/", views.policy, name="ops_policy"),
+    path("ops/support/representatives/", views.representatives, name="ops_representatives"),
     path("ops/support/<uuid:ticket_id>/", views.staff_ticket, name="ops_ticket"),
     path(
         "ops/support/<uuid:ticket_id>/attachments/<uuid:attachment_id>/",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -22,19 +22,34 @@ from trunkline.accounts.surfaces import View, operator_page, surface_page
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError, ValidationFailedError
+from trunkline.support.domain.bulgaria import bulgarian_holiday_name, bulgarian_holidays
 from trunkline.support.domain.sla import Milestone
 from trunkline.support.errors import NotRepresentativeError
 from trunkline.support.forms import (
     AssignForm,
+    CalendarDayForm,
     MaintenanceCloseForm,
     MaintenanceForm,
+    PolicyForm,
     PriorityForm,
     ReplyForm,
+    RepresentativeForm,
     StaffReplyForm,
     StatusForm,
     TicketForm,
 )
-from trunkline.support.models import MaintenanceNotice, Priority, Ticket, TicketAttachment, TicketStatus
+from trunkline.support.models import (
+    BusinessCalendarRecord,
+    MaintenanceNotice,
+    Priority,
+    Representative,
+    SlaTarget,
+    SlaWarningThreshold,
+    SupportPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketStatus,
+)
 from trunkline.support.models.tickets import PRIORITY_GUIDANCE
 from trunkline.support.selectors import (
     compliance_report,
@@ -47,9 +62,16 @@ from trunkline.support.selectors import (
 )
 from trunkline.support.services import (
     AttachmentData,
+    calendar_day_add,
+    calendar_day_remove,
     incident_report,
     maintenance_cancel,
     maintenance_schedule,
+    representative_add,
+    representative_deactivate,
+    representatives_sync_from_agreement,
+    sla_target_update,
+    support_policy_update,
     ticket_assign,
     ticket_note,
     ticket_open,
@@ -59,7 +81,7 @@ from trunkline.support.services import (
     ticket_staff_reply,
 )
 from trunkline.support.services.tickets import representative_of, ticket_business_time_used
-from trunkline.tenancy.models import Membership
+from trunkline.tenancy.models import Membership, Organization
 from trunkline.terms.gate import terms_required
 
 PAGE_SIZE = 25
@@ -471,4 +493,146 @@ def status(request: HttpRequest) -> HttpResponse:
         request,
         "support/status.html",
         {**status_page(), "language": get_language() or "en", "sofia": SOFIA},
+    )
+
+
+# ---- policy and representatives (operator staff) -------------------------------------------------------------------
+
+
+@operator_page("support:handle")
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    """SLA targets, warning thresholds, the maintenance lead time and the calendars' own days: all policy data."""
+    ctx = _ctx(request)
+    current = SupportPolicy.current()
+    thresholds = list(SlaWarningThreshold.objects.filter(is_active=True))
+    action = request.POST.get("action", "")
+    policy_form = PolicyForm(
+        request.POST if action == "policy" else None,
+        initial={
+            "maintenance_notice_hours": current.maintenance_notice_hours,
+            "team_email": current.team_email,
+            "warning_percents": ", ".join(str(t.percent) for t in thresholds if t.percent is not None),
+            "warning_minutes": ", ".join(str(t.minutes_before) for t in thresholds if t.minutes_before is not None),
+        },
+    )
+    day_form = CalendarDayForm(request.POST if action == "day" else None)
+    target_errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if action == "targets":
+                for target in SlaTarget.objects.all():
+                    amount = request.POST.get(f"{target.priority}-{target.milestone}-amount", "")
+                    unit = request.POST.get(f"{target.priority}-{target.milestone}-unit", target.unit)
+                    if amount.isdigit() and (int(amount) != target.amount or unit != target.unit):
+                        sla_target_update(
+                            ctx=ctx, priority=target.priority, milestone=target.milestone, amount=int(amount), unit=unit
+                        )
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_policy")
+            if action == "policy" and policy_form.is_valid():
+                support_policy_update(ctx=ctx, **policy_form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_policy")
+            if action == "day" and day_form.is_valid():
+                calendar_day_add(
+                    ctx=ctx,
+                    calendar_id=UUID(request.POST.get("calendar", "")),
+                    day=day_form.cleaned_data["date"],
+                    kind=day_form.cleaned_data["kind"],
+                    name=day_form.cleaned_data["name"],
+                )
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_policy")
+            if action == "remove_day":
+                calendar_day_remove(
+                    ctx=ctx,
+                    calendar_id=UUID(request.POST.get("calendar", "")),
+                    day=date.fromisoformat(request.POST.get("date", "")),
+                )
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_policy")
+        except ValidationFailedError as error:
+            form = policy_form if action == "policy" else day_form
+            if action == "targets":
+                target_errors.append(error.message)
+                target_errors.extend(sentence for sentences in error.fields.values() for sentence in sentences)
+            else:
+                _form_errors(form, error)
+        except (DomainError, ValueError):
+            messages.error(request, _("That change could not be made."))
+    targets = {(t.priority, t.milestone): t for t in SlaTarget.objects.select_related("calendar")}
+    rows = [
+        {
+            "priority": Priority(priority),
+            "cells": [targets.get((priority, milestone.value)) for milestone in Milestone],
+        }
+        for priority in Priority.values
+    ]
+    today = clock.local(clock.now(), SOFIA).date()
+    calendars = []
+    for record in BusinessCalendarRecord.objects.prefetch_related("days"):
+        public = []
+        if record.has_bulgarian_holidays:
+            public = [
+                (day, bulgarian_holiday_name(day, get_language() or "en"))
+                for day in sorted(bulgarian_holidays([today.year, today.year + 1]))
+                if day >= today
+            ]
+        calendars.append({"record": record, "own": record.days.order_by("date"), "public": public[:12]})
+    return render(
+        request,
+        "support/ops/policy.html",
+        {
+            "rows": rows,
+            "milestones": list(Milestone),
+            "policy_form": policy_form,
+            "day_form": day_form,
+            "calendars": calendars,
+            "target_errors": target_errors,
+        },
+        status=422 if (policy_form.errors or day_form.errors or target_errors) else 200,
+    )
+
+
+@operator_page("support:handle")
+@require_http_methods(["GET", "POST"])
+def representatives(request: HttpRequest) -> HttpResponse:
+    """Every customer's authorised representatives (PT-7.4): add one from an amendment, withdraw authority."""
+    ctx = _ctx(request)
+    customers = list(Organization.objects.filter(kind="customer").order_by("name"))
+    for customer in customers:
+        if not Representative.objects.for_org(customer).exists():
+            representatives_sync_from_agreement(organization=customer)
+    form = RepresentativeForm(
+        request.POST if request.POST.get("action") == "add" else None,
+        organizations=[(str(o.public_id), o.name) for o in customers],
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "deactivate":
+                representative_deactivate(ctx=ctx, representative_id=UUID(request.POST.get("representative", "")))
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_representatives")
+            if form.is_valid():
+                data = form.cleaned_data
+                representative_add(
+                    ctx=ctx,
+                    organization_id=UUID(data["organization"]),
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                )
+                messages.success(request, _("Saved."))
+                return redirect("support:ops_representatives")
+        except ValidationFailedError as error:
+            _form_errors(form, error)
+        except (DomainError, ValueError):
+            messages.error(request, _("That change could not be made."))
+    people = Representative.objects.select_related("organization").order_by("organization__name", "name")
+    return render(
+        request,
+        "support/ops/representatives.html",
+        {"people": people, "form": form},
+        status=422 if form.errors else 200,
     )

@@ -1,6 +1,12 @@
 """The support desk's services: the only writers of its tables."""
 
-from trunkline.support.services.calendars import calendar_day_add, calendar_for, sla_target_update
+from trunkline.support.services.calendars import (
+    calendar_day_add,
+    calendar_day_remove,
+    calendar_for,
+    sla_target_update,
+    support_policy_update,
+)
 from trunkline.support.services.email import ticket_from_email
 from trunkline.support.services.maintenance import incident_report, maintenance_cancel, maintenance_schedule
 from trunkline.support.services.representatives import (
@@ -27,6 +33,7 @@ from trunkline.support.services.tickets import (
 __all__ = [
     "AttachmentData",
     "calendar_day_add",
+    "calendar_day_remove",
     "calendar_for",
     "incident_report",
     "maintenance_cancel",
@@ -37,6 +44,7 @@ __all__ = [
     "representatives_sync_from_agreement",
     "sla_escalations_process",
     "sla_target_update",
+    "support_policy_update",
     "ticket_assign",
     "ticket_complete",
     "ticket_escalate",

@@ -16,7 +16,15 @@ from trunkline.core.errors import MissingScopeError, NotFoundError, ValidationFa
 from trunkline.support.domain.bulgaria import bulgarian_holidays
 from trunkline.support.domain.calendar import AroundTheClock, BusinessCalendar, Calendar
 from trunkline.support.domain.sla import Milestone, Target, Unit
-from trunkline.support.models import BusinessCalendarRecord, CalendarDay, CalendarDayKind, Priority, SlaTarget
+from trunkline.support.models import (
+    BusinessCalendarRecord,
+    CalendarDay,
+    CalendarDayKind,
+    Priority,
+    SlaTarget,
+    SlaWarningThreshold,
+    SupportPolicy,
+)
 
 # Built calendars by (record id, last change): rebuilt only when the record or one of its days changes.
 _CACHE: dict[tuple[int, str], Calendar] = {}
@@ -82,6 +90,7 @@ def calendar_day_add(*, ctx: RequestContext, calendar_id: UUID, day: date, kind:
         calendar_day, _created = CalendarDay.objects.update_or_create(
             calendar=record, date=day, defaults={"kind": kind, "name": name.strip()}
         )
+        record.save(update_fields=["updated_at"])  # a new version of the calendar for the cache
         audit_record(
             ctx=ctx, action="support.calendar_day_set", target=record, changes={"date": str(day), "kind": kind}
         )
@@ -118,3 +127,61 @@ def sla_target_update(*, ctx: RequestContext, priority: str, milestone: str, amo
         )
         _recompute_open_tickets_later()
     return target
+
+
+def calendar_day_remove(*, ctx: RequestContext, calendar_id: UUID, day: date) -> None:
+    """Remove one of the operator's own days; open tickets' deadlines are recomputed after commit."""
+    require_support_staff(ctx)
+    with transaction.atomic():
+        record = BusinessCalendarRecord.objects.select_for_update().filter(public_id=calendar_id).first()
+        if record is None:
+            raise NotFoundError()
+        deleted, _rows = CalendarDay.objects.filter(calendar=record, date=day).delete()
+        if deleted:
+            record.save(update_fields=["updated_at"])  # a new version of the calendar for the cache
+            audit_record(ctx=ctx, action="support.calendar_day_removed", target=record, changes={"date": str(day)})
+            _recompute_open_tickets_later()
+
+
+def support_policy_update(
+    *,
+    ctx: RequestContext,
+    maintenance_notice_hours: int,
+    team_email: str,
+    warning_percents: list[int],
+    warning_minutes: list[int],
+) -> SupportPolicy:
+    """Change the support-wide numbers: maintenance lead time, the team's address, and the warning thresholds."""
+    require_support_staff(ctx)
+    errors: dict[str, list[Any]] = {}
+    if maintenance_notice_hours < 24:
+        errors["maintenance_notice_hours"] = [_("The rules require at least 24 hours (PT-6.7).")]
+    if any(not 1 <= percent <= 99 for percent in warning_percents):
+        errors["warning_percents"] = [_("Use percentages from 1 to 99.")]
+    if any(minutes < 1 for minutes in warning_minutes):
+        errors["warning_minutes"] = [_("Use whole minutes, at least 1.")]
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    with transaction.atomic():
+        policy = SupportPolicy.current()
+        policy = SupportPolicy.objects.select_for_update().get(pk=policy.pk)
+        policy.maintenance_notice_hours = maintenance_notice_hours
+        policy.team_email = team_email.strip().lower()
+        policy.save()
+        SlaWarningThreshold.objects.all().delete()
+        SlaWarningThreshold.objects.bulk_create(
+            [SlaWarningThreshold(percent=percent) for percent in sorted(set(warning_percents))]
+            + [SlaWarningThreshold(minutes_before=minutes) for minutes in sorted(set(warning_minutes))]
+        )
+        audit_record(
+            ctx=ctx,
+            action="support.policy_changed",
+            target=policy,
+            changes={
+                "maintenance_notice_hours": maintenance_notice_hours,
+                "warning_percents": sorted(set(warning_percents)),
+                "warning_minutes": sorted(set(warning_minutes)),
+            },
+        )
+        _recompute_open_tickets_later()
+    return policy

@@ -614,7 +614,7 @@ def sla_escalations_process(*, at: datetime | None = None) -> dict[str, int]:
     for deadline_id in list(due.values_list("pk", flat=True)[:1000]):
         with transaction.atomic():
             deadline = (
-                TicketDeadline.objects.select_for_update(skip_locked=True)
+                TicketDeadline.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("ticket", "ticket__assignee")
                 .filter(pk=deadline_id)
                 .first()
