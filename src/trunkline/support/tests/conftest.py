@@ -18,6 +18,29 @@ def sofia(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=SOFIA)  # type: ignore[misc, arg-type]
 
 
+def seed_support_policy() -> None:
+    """The policy rows of migration 0002 (a transactional test before this one may have flushed them)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from trunkline.support.models import SlaTarget
+    from trunkline.testing.factories import operator_organization
+
+    operator_organization()
+    if not SlaTarget.objects.exists():
+        import_module("trunkline.support.migrations.0002_support_policy_data").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _support_policy(request):
+    """Transactional tests start from a flushed database: put the seeded policy back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        seed_support_policy()
+
+
 @pytest.fixture
 def representative_member():
     """Maria, administrator of Vitosha Clinics, listed as representative on its agreement."""
