@@ -45,6 +45,10 @@ def main() -> int:
         shoot(page, "support-compliance-report.png")
         page.goto(f"{base}/ops/support/maintenance/")
         shoot(page, "support-maintenance.png")
+        page.goto(f"{base}/ops/support/policy/")
+        shoot(page, "support-policy.png")
+        page.goto(f"{base}/ops/support/representatives/")
+        shoot(page, "support-representatives.png")
         page.context.close()
 
         page = new_page(browser, problems)
