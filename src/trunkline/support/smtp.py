@@ -10,11 +10,20 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 
-from trunkline.support.services.email import ticket_from_email
+from trunkline.support.services.email import EmailIntakeResult, ticket_from_email
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+
+
+def _store(content: bytes) -> EmailIntakeResult:
+    """Store one message; the SMTP server's worker thread keeps no database connection between messages."""
+    try:
+        return ticket_from_email(content)
+    finally:
+        connections.close_all()
 
 
 class SupportMailHandler:
@@ -36,7 +45,7 @@ class SupportMailHandler:
         if isinstance(content, str):
             content = content.encode("utf-8")
         try:
-            result = await sync_to_async(ticket_from_email, thread_sensitive=True)(content)
+            result = await sync_to_async(_store, thread_sensitive=True)(content)
         except Exception:  # a message we cannot store is refused temporarily, so the sender's server retries
             logger.exception("support mail could not be stored")
             return "451 4.3.0 Temporary failure, try again later"
