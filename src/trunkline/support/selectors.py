@@ -69,6 +69,16 @@ def staff_queue(*, ctx: RequestContext, status: str = "", assignee_id: int | Non
     return tickets.order_by("next_due_at", "received_at")
 
 
+def sla_alerts(*, ctx: RequestContext) -> dict[str, int]:
+    """The in-app alert counts of the staff queue: open milestones warned about, and breached."""
+    require_support_staff(ctx)
+    running = TicketDeadline.objects.filter(met_at__isnull=True).exclude(ticket__status__in=["solved", "closed"])
+    return {
+        "warned": running.filter(warned_at__isnull=False, breached_at__isnull=True).count(),
+        "breached": running.filter(breached_at__isnull=False).count(),
+    }
+
+
 def representative_list(*, ctx: RequestContext, organization: Any = None) -> QuerySet[Representative]:
     """A customer's representatives: its own for a customer, any organisation's for operator staff."""
     if _is_staff(ctx) and organization is not None:

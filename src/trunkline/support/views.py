@@ -54,6 +54,7 @@ from trunkline.support.models.tickets import PRIORITY_GUIDANCE
 from trunkline.support.selectors import (
     compliance_report,
     compliance_totals,
+    sla_alerts,
     staff_queue,
     status_page,
     ticket_get,
@@ -301,6 +302,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "support/ops/queue.html",
         {
             "table": _table(request, tickets),
+            "alerts": sla_alerts(ctx=ctx),
             "status": status,
             "mine": mine,
             "statuses": TicketStatus.choices,

@@ -211,3 +211,14 @@ def test_maintenance_page_refuses_23_hours_and_publishes_25(staff_member):
     form["starts_at"] = (local + timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M")
     assert client.post("/ops/support/maintenance/", form).status_code == 302
     assert "Database upgrade" in Client().get("/status/").content.decode()
+
+
+def test_the_queue_shows_the_in_app_sla_alerts(representative_ctx, staff_member):
+    """A breached Critical response is counted on the staff queue."""
+    from trunkline.support.services import sla_escalations_process
+
+    ticket_open(ctx=representative_ctx, subject="Down", description="d", priority="critical", at=sofia(2026, 11, 21, 3))
+    sla_escalations_process(at=sofia(2026, 11, 21, 5))
+    client = Client()
+    client.force_login(staff_member.user)
+    assert "1 milestone breached · 0 milestones due soon" in client.get("/ops/support/").content.decode()
