@@ -13,6 +13,7 @@ from trunkline.core.api import install_error_handlers
 from trunkline.licensing.api import router as licensing_router
 from trunkline.notifications.api import router as notifications_router
 from trunkline.onboarding.api import router as onboarding_router
+from trunkline.support.api import router as support_router
 from trunkline.tenancy.api import router as tenancy_router
 from trunkline.terms.api import router as terms_router
 
@@ -39,3 +40,4 @@ api.add_router("/", commerce_router)
 api.add_router("/", billing_router)
 api.add_router("/", onboarding_router)
 api.add_router("/", licensing_router)
+api.add_router("/", support_router)

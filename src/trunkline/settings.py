@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "trunkline.billing",
     "trunkline.onboarding",
     "trunkline.licensing",
+    "trunkline.support",
     "trunkline.web",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("trunkline.commerce.urls")),
     path("", include("trunkline.billing.urls")),
     path("", include("trunkline.licensing.urls")),
+    path("", include("trunkline.support.urls")),
     path("", include("trunkline.web.urls")),
 ]

@@ -26,6 +26,7 @@ SCOPES: dict[str, Any] = {
     "channels:manage": _("Configure channels."),
     "telephony:manage": _("Configure the PBX."),
     "support:open": _("Open and follow support tickets."),
+    "support:handle": _("Work the support desk: answer, assign and resolve tickets; schedule maintenance."),
     "ops:read": _("Operator back office: read everything."),
     "ops:manage": _("Operator back office: change everything."),
 }
@@ -42,9 +43,12 @@ ADMIN = BASE | {
 
 ROLES: dict[str, dict[str, dict]] = {
     "operator": {
-        "admin": {"label": _("Operator administrator"), "scopes": ADMIN | {"ops:read", "ops:manage"}},
-        "staff": {"label": _("Operator staff"), "scopes": BASE | {"audit:read", "ops:read", "ops:manage"}},
-        "support": {"label": _("Support engineer"), "scopes": BASE | {"ops:read"}},
+        "admin": {"label": _("Operator administrator"), "scopes": ADMIN | {"ops:read", "ops:manage", "support:handle"}},
+        "staff": {
+            "label": _("Operator staff"),
+            "scopes": BASE | {"audit:read", "ops:read", "ops:manage", "support:handle"},
+        },
+        "support": {"label": _("Support engineer"), "scopes": BASE | {"ops:read", "support:handle"}},
     },
     "reseller": {
         "admin": {"label": _("Reseller administrator"), "scopes": ADMIN | {"licensing:read", "licensing:assign"}},

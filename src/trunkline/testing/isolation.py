@@ -140,6 +140,18 @@ def _license(owner: Membership) -> Any:
     return license.public_id
 
 
+def _ticket(owner: Membership) -> Any:
+    from trunkline.support.models import Representative
+    from trunkline.support.services.tickets import ticket_create_for
+
+    representative, _created = Representative.objects.get_or_create(
+        organization=owner.organization, email=f"rep{owner.pk}@example.com", defaults={"name": "Owner"}
+    )
+    return ticket_create_for(
+        representative=representative, subject="Isolation", description="Test.", priority="low", channel="api"
+    ).public_id
+
+
 OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "organization_id": lambda owner: owner.organization.public_id,
     "membership_id": _membership,
@@ -152,6 +164,7 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "line_id": _statement_line,
     "end_user_id": _end_user,
     "license_id": _license,
+    "ticket_id": _ticket,
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
@@ -176,6 +189,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     },
     "licensing_disable_all": {"reason": "isolation walk"},
     "licensing_enable_all": {"reason": "isolation walk"},
+    "support_ticket_reply": {"body": "Intruder"},
+    "support_ticket_escalate": {"step": "help_desk"},
+    "support_ticket_set_status": {"status": "solved"},
 }
 
 # Operations that answer without authentication, on purpose.
