@@ -78,3 +78,17 @@ def new_end_user(ctx: Any, *, affiliated: bool = False, name: str = "Ana Petrova
     return end_user_create(
         ctx=ctx, name=name, email=f"user{uuid.uuid4().hex[:8]}@example.com", is_affiliated=affiliated
     )
+
+
+@pytest.fixture(autouse=True)
+def default_policy(request: pytest.FixtureRequest) -> None:
+    """The default policy row the migration seeds, seeded again where an earlier transactional test flushed it."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or "db" in request.fixturenames
+    if not uses_database:
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("trunkline.licensing.migrations.0002_default_policy").create(apps, None)
