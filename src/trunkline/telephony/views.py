@@ -73,9 +73,11 @@ class BusinessNumberForm(forms.Form):
 
     def __init__(self, *args: Any, addresses: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["destination"].choices = [  # type: ignore[attr-defined]("", _("The carrier (any phone)"))] + [
-            (address, _("Our PBX at %(address)s") % {"address": address}) for address in addresses
-        ]
+        choices = [("", _("The carrier (any phone)"))]
+        choices += [(address, _("Our PBX at %(address)s") % {"address": address}) for address in addresses]
+        destination = self.fields["destination"]
+        assert isinstance(destination, forms.ChoiceField)
+        destination.choices = choices
 
 
 class TrunkForm(forms.Form):
