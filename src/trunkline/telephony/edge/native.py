@@ -29,6 +29,7 @@ def htable_rows(snapshot: dict) -> list[tuple[str, str, str]]:
 def export_htables(snapshot_path: Path, database: Path) -> int:
     snapshot = json.loads(Path(snapshot_path).read_text())
     connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")  # persistent: Kamailio's workers then write without locking readers
     connection.execute(
         "CREATE TABLE IF NOT EXISTS version(table_name VARCHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL)"
     )
