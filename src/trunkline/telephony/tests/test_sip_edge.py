@@ -35,14 +35,8 @@ pytestmark = [
     pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (run bin/telephony-setup)"),
 ]
 
-EDGE, CARRIER, PBX1, PBX2, GATEWAY, STRANGER = (
-    "127.0.1.1",
-    "127.0.1.10",
-    "127.0.1.20",
-    "127.0.1.21",
-    "127.0.1.30",
-    "127.0.1.99",
-)
+NET = f"127.0.{1 + 10 * int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0)}"  # one loopback net per worker
+EDGE, CARRIER, PBX1, PBX2, GATEWAY, STRANGER = (f"{NET}.{host}" for host in (1, 10, 20, 21, 30, 99))
 EDGE_URI = f"{EDGE}:5060"
 USER_NUMBER, FIRST, SECOND = "+35970010001", "+35928880001", "+35928880002"
 CALLER = "35988000111"

@@ -6,6 +6,7 @@ business number answers, and the received A-law audio is decoded and its tone me
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from pathlib import Path
@@ -35,7 +36,9 @@ pytestmark = [
     pytest.mark.sip,
     pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)} (run bin/telephony-setup)"),
 ]
-EDGE, CARRIER, PBX, LISTENER = "127.0.3.1", "127.0.3.10", "127.0.3.20", "127.0.3.40"
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+NET = f"127.0.{3 + 10 * WORKER}"  # one loopback net per xdist worker
+EDGE, CARRIER, PBX, LISTENER = (f"{NET}.{host}" for host in (1, 10, 20, 40))
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,9 @@ def edge_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def media_edge(edge_dir):
-    rtpengine = RtpEngine(rundir=edge_dir / "run", ng_port=22231, port_min=31200, port_max=31300).start()
+    rtpengine = RtpEngine(
+        rundir=edge_dir / "run", ng_port=22231 + WORKER, port_min=31200 + 200 * WORKER, port_max=31399 + 200 * WORKER
+    ).start()
     kamailio = Kamailio(
         rundir=edge_dir / "run",
         routing=edge_dir / "routing.json",
