@@ -8,7 +8,6 @@ Kamailio or SIPp are not installed (``bin/telephony-setup`` installs them; ``.ci
 from __future__ import annotations
 
 import os
-
 import time
 from datetime import timedelta
 from pathlib import Path
