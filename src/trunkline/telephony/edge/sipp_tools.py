@@ -21,6 +21,7 @@ class Result:
 
 def expect_scenario(code: int, directory: Path) -> Path:
     """A UAC scenario that succeeds only when the INVITE is answered with ``code``."""
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"uac_expect_{code}.xml"
     path.write_text((SCENARIOS / "uac_expect.xml.in").read_text().replace("@@CODE@@", str(code)))
     return path
