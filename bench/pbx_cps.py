@@ -184,7 +184,8 @@ def write(path: Path, results: list[dict], seconds: int, load: tuple[float, floa
     best = {engine: max([rate for rate in rates if clean_at(engine, rate)] or [0]) for engine in ("native", "kemi")}
     at500 = {r["engine"]: r for r in results if r["rate"] == 500}  # the last run at 500 CPS of each engine
     kamailio = subprocess.run(["kamailio", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
-    sipp_version = subprocess.run(["sipp", "-v"], capture_output=True, text=True).stdout.strip().splitlines()
+    sipp_output = subprocess.run(["sipp", "-v"], capture_output=True, text=True)
+    sipp_version = [line.strip() for line in (sipp_output.stdout + sipp_output.stderr).splitlines() if "SIPp v" in line]
     lines = [
         "# SIP edge benchmark: Python KEMI against native Kamailio configuration",
         "",
@@ -194,7 +195,7 @@ def write(path: Path, results: list[dict], seconds: int, load: tuple[float, floa
         "",
         f"- Machine: {os.cpu_count()} CPUs, {platform.machine()}, kernel {platform.release()}; load average at start "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
-        f"- {kamailio}; SIPp {sipp_version[-1] if sipp_version else '?'}",
+        f"- {kamailio}; {sipp_version[0] if sipp_version else 'SIPp'}",
         "",
         "| engine | target CPS | calls ok / total | failed | INVITE retrans | achieved CPS | clean "
         "| Kamailio µs CPU/call | Kamailio % of a CPU | setup beyond ring p50 / p99 / max (ms) |",
