@@ -14,6 +14,7 @@ from trunkline.licensing.api import router as licensing_router
 from trunkline.notifications.api import router as notifications_router
 from trunkline.onboarding.api import router as onboarding_router
 from trunkline.support.api import router as support_router
+from trunkline.telephony.api import router as telephony_router
 from trunkline.tenancy.api import router as tenancy_router
 from trunkline.terms.api import router as terms_router
 
@@ -41,3 +42,4 @@ api.add_router("/", billing_router)
 api.add_router("/", onboarding_router)
 api.add_router("/", licensing_router)
 api.add_router("/", support_router)
+api.add_router("/", telephony_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "trunkline.onboarding",
     "trunkline.licensing",
     "trunkline.support",
+    "trunkline.telephony",
     "trunkline.web",
     "django.contrib.admin",
     "django.contrib.auth",

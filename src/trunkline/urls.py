@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("trunkline.billing.urls")),
     path("", include("trunkline.licensing.urls")),
     path("", include("trunkline.support.urls")),
+    path("", include("trunkline.telephony.urls")),
     path("", include("trunkline.web.urls")),
 ]

@@ -36,6 +36,18 @@ def shoot(page: Page, name: str) -> None:
     print(f"  {path.relative_to(OUT.parents[1])}")  # noqa: T201
 
 
+def pbx_screenshots(page: Page, base: str) -> None:
+    """The PBX panel (forwarding, trunk profile, bandwidth calculator) and its statistics page."""
+    page.goto(f"{base}/app/pbx/?ip_phone_lines=10&web_phone_lines=4")
+    expect(page.locator(".hunt-list").first).to_be_visible()
+    shoot(page, "pbx-panel.png")
+    page.goto(f"{base}/app/pbx/statistics/?group=day&days=7")
+    expect(page.locator(".pbx-chart")).to_be_visible()
+    shoot(page, "pbx-statistics.png")
+    page.goto(f"{base}/app/pbx/statistics/?group=hour&days=1")
+    shoot(page, "pbx-statistics-hourly.png")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -77,6 +89,7 @@ def main() -> int:
         sign_in(page, base, "admin@sofiadental.example")
         expect(page).to_have_url(f"{base}/app/")
         shoot(page, "app-home.png")
+        pbx_screenshots(page, base)
         page.context.close()
 
         page = new_page(browser, problems)

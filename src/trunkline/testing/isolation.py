@@ -152,6 +152,24 @@ def _ticket(owner: Membership) -> Any:
     ).public_id
 
 
+def _user_number(owner: Membership) -> Any:
+    from trunkline.telephony.tests.factories import user_number_for
+
+    return user_number_for(owner).public_id
+
+
+def _business_number(owner: Membership) -> Any:
+    from trunkline.telephony.tests.factories import business_number_for
+
+    return business_number_for(owner).public_id
+
+
+def _trunk(owner: Membership) -> Any:
+    from trunkline.telephony.tests.factories import trunk_for
+
+    return trunk_for(owner).public_id
+
+
 OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "organization_id": lambda owner: owner.organization.public_id,
     "membership_id": _membership,
@@ -165,6 +183,9 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "end_user_id": _end_user,
     "license_id": _license,
     "ticket_id": _ticket,
+    "user_number_id": _user_number,
+    "business_number_id": _business_number,
+    "trunk_id": _trunk,
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
@@ -192,6 +213,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "support_ticket_reply": {"body": "Intruder"},
     "support_ticket_escalate": {"step": "help_desk"},
     "support_ticket_set_status": {"status": "solved"},
+    "telephony_business_number_add": {"number": "+35928880001"},
+    "telephony_hunt_reorder": {"order": []},
 }
 
 # Operations that answer without authentication, on purpose.

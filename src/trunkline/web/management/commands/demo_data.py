@@ -34,6 +34,15 @@ DEMO = [
 class Command(BaseCommand):
     help = __doc__
 
+    def _pbx(self) -> None:
+        """The clinic's PBX: numbers, forwarding and a week of calls (see ``trunkline.telephony.demo``)."""
+        from trunkline.telephony.demo import pbx_demo_load
+
+        pbx_demo_load(
+            operator=Organization.objects.get(kind="operator"),
+            customer=Organization.objects.get(name="Sofia Dental Clinic", kind="customer"),
+        )
+
     def _sign_agreements(self) -> None:
         """The demo reseller and customer signed their agreements on paper; the operator records that evidence."""
         operator = Organization.objects.get(kind="operator")
@@ -118,6 +127,7 @@ class Command(BaseCommand):
             self._orders_and_invoices()
             self._licensing()
             support_demo_load()
+            self._pbx()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         for org_name, kind, email, role, *_ in DEMO:
             shown = Organization.objects.get(kind="operator").name if kind == "operator" else org_name
