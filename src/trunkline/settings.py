@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "trunkline.licensing",
     "trunkline.support",
     "trunkline.telephony",
+    "trunkline.channels",  # app label messaging_channels (Django Channels owns "channels")
+    "trunkline.inbox",
     "trunkline.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -294,6 +296,7 @@ OPERATOR_EMAIL = env.text("OPERATOR_EMAIL", "operator@trunkline.localhost")
 IDEMPOTENCY_KEY_TTL_HOURS = env.number("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 REVOKED_API_KEY_RETENTION_DAYS = env.number("REVOKED_API_KEY_RETENTION_DAYS", 90)
+SECRETS_KEY = env.text("TRUNKLINE_SECRETS_KEY")  # Fernet key for channel credentials; dev/test: var/secrets_key
 NOTICE_MAX_ATTEMPTS = env.number("NOTICE_MAX_ATTEMPTS", 6)
 NOTICE_RETRY_BASE_SECONDS = env.number("NOTICE_RETRY_BASE_SECONDS", 60)
 NOTICE_MESSAGE_ID_DOMAIN = env.text("NOTICE_MESSAGE_ID_DOMAIN", "trunkline.localhost")

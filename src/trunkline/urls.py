@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("trunkline.licensing.urls")),
     path("", include("trunkline.support.urls")),
     path("", include("trunkline.telephony.urls")),
+    path("", include("trunkline.inbox.urls")),
     path("", include("trunkline.web.urls")),
 ]

@@ -1,0 +1,23 @@
+"""Provider adapters behind one interface (``base.Adapter``); ``adapter_for`` picks the one a channel uses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trunkline.channels.adapters.base import Adapter
+
+if TYPE_CHECKING:
+    from trunkline.channels.models import Channel
+
+
+def adapter_for(channel: Channel) -> Adapter:
+    credentials = channel.credentials
+    if channel.provider == "twilio":
+        from trunkline.channels.adapters.twilio import TwilioAdapter
+
+        return TwilioAdapter(
+            account_sid=channel.account_id,
+            auth_token=str(credentials.get("auth_token", "")),
+            base_url=channel.api_base_url,
+        )
+    raise NotImplementedError(f"No adapter for provider {channel.provider!r}.")

@@ -1,0 +1,43 @@
+"""Provider credentials encrypted at rest with Fernet. The key is ``TRUNKLINE_SECRETS_KEY``; in development and tests
+a key is generated once into ``var/secrets_key`` (production refuses to start without one)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+@cache
+def _fernet(key: str) -> Fernet:
+    return Fernet(key.encode())
+
+
+def secrets_key() -> str:
+    key = getattr(settings, "SECRETS_KEY", "") or ""
+    if key:
+        return key
+    if settings.PRODUCTION:
+        raise ImproperlyConfigured("TRUNKLINE_SECRETS_KEY must be set when TRUNKLINE_ENV=production.")
+    key_file = settings.VAR_DIR / "secrets_key"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def encrypt(values: dict[str, Any]) -> str:
+    return _fernet(secrets_key()).encrypt(json.dumps(values, sort_keys=True).encode()).decode()
+
+
+def decrypt(token: str) -> dict[str, Any]:
+    if not token:
+        return {}
+    try:
+        return json.loads(_fernet(secrets_key()).decrypt(token.encode()))
+    except InvalidToken as error:
+        raise ImproperlyConfigured("Channel credentials cannot be decrypted: TRUNKLINE_SECRETS_KEY changed?") from error

@@ -1,0 +1,37 @@
+"""Delivery policy numbers that are not per channel: settings with defaults, never constants in code."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def backoff(*, attempts: int, base_seconds: int, retry_after: float | None = None) -> timedelta:
+    """Exponential backoff: base × 2^(attempts-1), capped by INBOX_RETRY_MAX_SECONDS; a provider's Retry-After wins
+    when it asks for longer."""
+    cap = int(getattr(settings, "INBOX_RETRY_MAX_SECONDS", 3600))
+    seconds = min(base_seconds * 2 ** max(0, attempts - 1), cap)
+    return timedelta(seconds=max(seconds, retry_after or 0))
+
+
+def send_lease() -> timedelta:
+    """How long a started send may take before the attempt counts as lost (the worker died) and is retried."""
+    return timedelta(seconds=int(getattr(settings, "INBOX_SEND_LEASE_SECONDS", 120)))
+
+
+def webhook_max_attempts() -> int:
+    return int(getattr(settings, "INBOX_WEBHOOK_MAX_ATTEMPTS", 8))
+
+
+def webhook_retry_base_seconds() -> int:
+    return int(getattr(settings, "INBOX_WEBHOOK_RETRY_BASE_SECONDS", 30))
+
+
+def max_body_characters() -> int:
+    return int(getattr(settings, "INBOX_SMS_MAX_CHARACTERS", 1600))
+
+
+def campaign_batch_limit() -> int:
+    """Most sends one campaign tick makes, whatever the throttle allows."""
+    return int(getattr(settings, "INBOX_CAMPAIGN_BATCH", 500))

@@ -1,0 +1,139 @@
+"""Contacts (end users) and their identities; consent and opt-out per contact and channel (PT-8.13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import phonenumbers
+from django.db import IntegrityError, transaction
+
+from trunkline.audit.services import audit_record
+from trunkline.channels.models import Channel
+from trunkline.core import clock
+from trunkline.core.context import RequestContext, require_scope
+from trunkline.inbox.errors import InvalidPhoneError
+from trunkline.inbox.models import Consent, ConsentEvent, Contact, ContactIdentity, IdentityKind
+from trunkline.tenancy.models import Organization
+
+DEFAULT_REGION = "BG"
+
+
+def phone_normalise(raw: str, *, region: str = DEFAULT_REGION) -> str:
+    """E.164 (``+359888123456``) or ``InvalidPhoneError``."""
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneError(phone=raw, fields={"phone": [f"{raw} is not a valid phone number."]}) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneError(phone=raw, fields={"phone": [f"{raw} is not a valid phone number."]})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def contact_for_phone(*, organization: Organization, phone: str, name: str = "") -> Contact:
+    """The contact with this E.164 number, made on first contact (safe when two webhooks race)."""
+    contact = Contact.objects.filter(organization=organization, phone=phone).first()
+    if contact is not None:
+        return contact
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(organization=organization, phone=phone, name=name)
+            ContactIdentity.objects.create(
+                organization=organization, contact=contact, kind=IdentityKind.PHONE, value=phone
+            )
+            return contact
+    except IntegrityError:
+        return Contact.objects.get(organization=organization, phone=phone)
+
+
+def contact_create(*, ctx: RequestContext, name: str, phone: str = "", email: str = "") -> Contact:
+    require_scope(ctx, "inbox:reply")
+    phone = phone_normalise(phone) if phone else ""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(organization=ctx.organization, name=name, phone=phone, email=email)
+        except IntegrityError:
+            raise InvalidPhoneError(
+                phone=phone, fields={"phone": [f"A contact with {phone} exists already."]}
+            ) from None
+        if phone:
+            ContactIdentity.objects.create(
+                organization=ctx.organization, contact=contact, kind=IdentityKind.PHONE, value=phone
+            )
+        if email:
+            ContactIdentity.objects.get_or_create(
+                organization=ctx.organization, kind=IdentityKind.EMAIL, value=email, defaults={"contact": contact}
+            )
+        audit_record(ctx=ctx, action="contact.created", target=contact)
+    return contact
+
+
+def _consent_for_update(*, contact: Contact, channel: Channel) -> Consent:
+    consent, _ = Consent.objects.get_or_create(
+        contact=contact, channel=channel, defaults={"organization_id": contact.organization_id}
+    )
+    return Consent.objects.select_for_update().get(pk=consent.pk)
+
+
+def consent_opt_out(*, contact: Contact, channel: Channel, source: str, at: datetime | None = None) -> Consent:
+    """The contact opts out of promotional messages from this channel's sender, effective at ``at`` (PT-8.13)."""
+    at = at or clock.now()
+    with transaction.atomic():
+        consent = _consent_for_update(contact=contact, channel=channel)
+        if consent.opted_out_at is None:
+            consent.opted_out_at = at
+            consent.opted_out_source = source[:120]
+            consent.save(update_fields=["opted_out_at", "opted_out_source", "updated_at"])
+        ConsentEvent.objects.create(consent=consent, action="opted_out", source=source[:200], at=at)
+        audit_record(
+            ctx=None,
+            action="consent.opted_out",
+            target=contact,
+            organization=contact.organization,
+            changes={"channel": str(channel.public_id), "source": source},
+            at=at,
+        )
+    return consent
+
+
+def consent_opt_in(*, contact: Contact, channel: Channel, source: str, at: datetime | None = None) -> Consent:
+    """The contact opts back in (START, UNSTOP): promotional messages may reach them again."""
+    at = at or clock.now()
+    with transaction.atomic():
+        consent = _consent_for_update(contact=contact, channel=channel)
+        consent.opted_out_at = None
+        consent.opted_out_source = ""
+        consent.save(update_fields=["opted_out_at", "opted_out_source", "updated_at"])
+        ConsentEvent.objects.create(consent=consent, action="opted_in", source=source[:200], at=at)
+        audit_record(
+            ctx=None,
+            action="consent.opted_in",
+            target=contact,
+            organization=contact.organization,
+            changes={"channel": str(channel.public_id), "source": source},
+            at=at,
+        )
+    return consent
+
+
+def consent_grant(
+    *, ctx: RequestContext, contact_id: UUID, channel_id: UUID, source: str, at: datetime | None = None
+) -> Consent:
+    """Record marketing consent given by the contact (a form, a paper slip), with its source and time."""
+    require_scope(ctx, "inbox:reply")
+    at = at or clock.now()
+    with transaction.atomic():
+        contact = Contact.objects.get_for_org(ctx.organization, public_id=contact_id)
+        channel = Channel.objects.get_for_org(ctx.organization, public_id=channel_id)
+        consent = _consent_for_update(contact=contact, channel=channel)
+        consent.marketing_consent_at = at
+        consent.marketing_consent_source = source[:120]
+        consent.save(update_fields=["marketing_consent_at", "marketing_consent_source", "updated_at"])
+        ConsentEvent.objects.create(consent=consent, action="consent_given", source=source[:200], at=at)
+        audit_record(ctx=ctx, action="consent.given", target=contact, changes={"source": source})
+    return consent
+
+
+def opted_out_at(*, contact: Contact, channel: Channel) -> datetime | None:
+    return Consent.objects.filter(contact=contact, channel=channel).values_list("opted_out_at", flat=True).first()

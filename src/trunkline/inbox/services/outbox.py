@@ -1,0 +1,238 @@
+"""The outbox: one Delivery per outbound SMS, attempts logged, retried with backoff, sent at most once per key.
+
+A send is split in three steps so a crash never sends twice: (1) in a transaction, claim the delivery (``pending`` →
+``sending``) and log the attempt as ``started``; (2) call the provider outside any transaction, with the delivery's
+idempotency key; (3) in a transaction, record the outcome. If the worker dies between (1) and (3), the attempt stays
+``started``; after the lease ``delivery_recover`` puts the delivery back to ``pending`` and the next try reuses the same
+key, which the provider honours (adapters without idempotency keys end ``failed`` with "outcome unknown" instead of
+risking a second send).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from trunkline.channels.adapters import adapter_for
+from trunkline.channels.adapters.base import Outbound, SendError, SendResult
+from trunkline.channels.domain import segments as sms_segments
+from trunkline.channels.domain import status as statuses
+from trunkline.channels.models import Channel
+from trunkline.core import clock
+from trunkline.inbox import policy
+from trunkline.inbox.models import (
+    CampaignRecipient,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    Message,
+    RecipientStatus,
+    StatusEvent,
+    UsageRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def status_callback_url(channel: Channel) -> str:
+    return f"{settings.PUBLIC_URL}/hooks/{channel.provider}/{channel.public_id}/status/"
+
+
+def _recipient_status(delivery: Delivery) -> str:
+    if delivery.state == DeliveryState.FAILED or delivery.status in statuses.FAILURES:
+        return RecipientStatus.FAILED
+    if delivery.status in statuses.POSITIVE_FINAL:
+        return RecipientStatus.DELIVERED
+    if delivery.state == DeliveryState.DONE:
+        return RecipientStatus.SENT
+    return RecipientStatus.QUEUED
+
+
+def _mirror(delivery: Delivery, at: datetime, *, sent: bool = False) -> None:
+    """Copy the delivery's state onto its message or campaign recipient, and tell the agents and webhooks."""
+    if delivery.message_id:
+        Message.objects.filter(pk=delivery.message_id).update(
+            status=delivery.status,
+            provider_message_id=delivery.provider_message_id,
+            error_code=delivery.error_code,
+            error_message=delivery.error_message,
+            segments=delivery.segments or F("segments"),
+            sent_at=at if sent else F("sent_at"),
+            updated_at=at,
+        )
+        from trunkline.inbox.services.events import message_event
+
+        transaction.on_commit(partial(message_event, message_id=delivery.message_id, event="delivery.updated"))
+    if delivery.recipient_id:
+        CampaignRecipient.objects.filter(pk=delivery.recipient_id).update(
+            status=_recipient_status(delivery), error=delivery.error_message[:300], updated_at=at
+        )
+
+
+def usage_add(*, channel: Channel, day: date, segments: int) -> None:
+    """Meter one sent message (PT-9.4); past the plan's expected daily volume alert the operator once (PT-9.6)."""
+    updated = UsageRecord.objects.filter(channel=channel, day=day).update(
+        messages=F("messages") + 1, segments=F("segments") + segments
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                UsageRecord.objects.create(
+                    organization_id=channel.organization_id, channel=channel, day=day, messages=1, segments=segments
+                )
+        except IntegrityError:
+            UsageRecord.objects.filter(channel=channel, day=day).update(
+                messages=F("messages") + 1, segments=F("segments") + segments
+            )
+    alerted = UsageRecord.objects.filter(
+        channel=channel, day=day, segments__gt=channel.expected_daily_segments, over_expected_alerted=False
+    ).update(over_expected_alerted=True)
+    if alerted:
+        from trunkline.inbox.services.alerts import volume_alert
+
+        transaction.on_commit(partial(volume_alert, channel_id=channel.pk, day=day))
+
+
+def delivery_send(*, delivery_id: int, at: datetime | None = None) -> Delivery:
+    """Try one due delivery now. Idempotent: a delivery that is done, failed, in flight or not yet due is left alone."""
+    at = at or clock.now()
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().select_related("channel").get(pk=delivery_id)
+        if delivery.state != DeliveryState.PENDING or (delivery.next_attempt_at and delivery.next_attempt_at > at):
+            return delivery
+        previous_lost = DeliveryAttempt.objects.filter(delivery=delivery, outcome__in=("lost", "ambiguous")).exists()
+        delivery.attempts += 1
+        delivery.state = DeliveryState.SENDING
+        delivery.save(update_fields=["attempts", "state", "updated_at"])
+        attempt = DeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=at)
+    channel = delivery.channel
+    adapter = adapter_for(channel)
+    result: SendResult | None = None
+    error: SendError | None = None
+    if previous_lost and not adapter.supports_idempotency_key:
+        error = SendError("The outcome of an earlier attempt is unknown.", code="outcome_unknown", retryable=False)
+    else:
+        parts = tuple(sms_segments.split(delivery.body))
+        outbound = Outbound(
+            to=delivery.to,
+            body=delivery.body,
+            sender=channel.sender,
+            idempotency_key=delivery.idempotency_key,
+            status_callback=status_callback_url(channel),
+            parts=parts,
+        )
+        try:
+            result = adapter.send(outbound)
+        except SendError as failure:
+            error = failure
+    return _delivery_finish(delivery_id=delivery.pk, attempt_id=attempt.pk, result=result, error=error, at=at)
+
+
+def _delivery_finish(
+    *, delivery_id: int, attempt_id: int, result: SendResult | None, error: SendError | None, at: datetime
+) -> Delivery:
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().select_related("channel").get(pk=delivery_id)
+        attempt = DeliveryAttempt.objects.get(pk=attempt_id)
+        attempt.finished_at = at
+        if delivery.state != DeliveryState.SENDING or attempt.outcome != "started":
+            return delivery  # recovered meanwhile; the recovery's retry owns the delivery now
+        channel = delivery.channel
+        if result is not None:
+            attempt.outcome = "accepted"
+            delivery.state = DeliveryState.DONE
+            delivery.provider_message_id = result.provider_message_id
+            delivery.status = statuses.advance(delivery.status, result.status)
+            delivery.segments = result.segments or delivery.segments
+            delivery.next_attempt_at = None
+            delivery.error_code = delivery.error_message = ""
+            StatusEvent.objects.create(delivery=delivery, status=result.status, raw_status="send", at=at)
+            usage_add(channel=channel, day=at.date(), segments=delivery.segments)
+        else:
+            assert error is not None
+            delivery.error_code = error.code[:40]
+            delivery.error_message = str(error)[:300]
+            attempt.error = f"{error.code}: {error}"[:300]
+            if error.retryable and delivery.attempts < channel.max_attempts:
+                attempt.outcome = "ambiguous" if error.ambiguous else "retry"
+                delivery.state = DeliveryState.PENDING
+                delivery.next_attempt_at = at + policy.backoff(
+                    attempts=delivery.attempts, base_seconds=channel.retry_base_seconds, retry_after=error.retry_after
+                )
+            else:
+                attempt.outcome = "failed"
+                delivery.state = DeliveryState.FAILED
+                delivery.status = statuses.advance(delivery.status, statuses.FAILED)
+                delivery.next_attempt_at = None
+                StatusEvent.objects.create(
+                    delivery=delivery, status=statuses.FAILED, raw_status="send", error_code=error.code[:40], at=at
+                )
+        attempt.save(update_fields=["finished_at", "outcome", "error"])
+        delivery.save()
+        _mirror(delivery, at, sent=result is not None)
+    return delivery
+
+
+def delivery_recover(*, at: datetime | None = None) -> int:
+    """Deliveries whose worker died mid-send (attempt ``started`` past the lease) go back to ``pending``; the retry
+    reuses the idempotency key, so the provider does not send twice."""
+    at = at or clock.now()
+    recovered = 0
+    stale = DeliveryAttempt.objects.filter(
+        outcome="started", started_at__lt=at - policy.send_lease(), delivery__state=DeliveryState.SENDING
+    ).values_list("delivery_id", "pk")
+    for delivery_id, attempt_id in list(stale[:1000]):
+        with transaction.atomic():
+            delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+            if delivery.state != DeliveryState.SENDING:
+                continue
+            DeliveryAttempt.objects.filter(pk=attempt_id, outcome="started").update(
+                outcome="lost", finished_at=at, error="The worker stopped before the outcome was recorded."
+            )
+            delivery.state = DeliveryState.PENDING
+            delivery.next_attempt_at = at
+            delivery.save(update_fields=["state", "next_attempt_at", "updated_at"])
+            recovered += 1
+    return recovered
+
+
+def delivery_status_apply(
+    *,
+    channel: Channel,
+    provider_message_id: str,
+    status: str,
+    raw_status: str,
+    error_code: str = "",
+    error_message: str = "",
+    at: datetime | None = None,
+) -> Delivery | None:
+    """A provider reported a status. It is logged as reported; the delivery's status only moves forward."""
+    at = at or clock.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .filter(channel=channel, provider_message_id=provider_message_id)
+            .first()
+        )
+        if delivery is None:
+            return None
+        StatusEvent.objects.create(
+            delivery=delivery, status=status, raw_status=raw_status[:40], error_code=error_code[:40], at=at
+        )
+        new = statuses.advance(delivery.status, status)
+        if new == delivery.status:
+            return delivery
+        delivery.status = new
+        if new in statuses.FAILURES:
+            delivery.error_code = error_code[:40]
+            delivery.error_message = (error_message or raw_status)[:300]
+        elif new in statuses.POSITIVE_FINAL:
+            delivery.error_code = delivery.error_message = ""
+        delivery.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        _mirror(delivery, at)
+    return delivery
