@@ -43,7 +43,7 @@ def poll(predicate, seconds: float = 10.0) -> bool:
 
 @pytest.mark.browser
 def test_an_inbound_sms_appears_live_and_a_reply_reaches_the_provider(page: Page, asgi_url, standin):
-    """A signed inbound SMS shows in the open inbox without a reload; the composer counts segments; the reply is sent."""
+    """A signed inbound SMS shows in the open inbox without a reload; the composer counts segments; the reply goes."""
     settings.PUBLIC_URL = asgi_url
     admin = member(kind="customer", role="admin", accepted_terms=True)
     channel = channel_create(
