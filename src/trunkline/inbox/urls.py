@@ -15,7 +15,7 @@ urlpatterns = [
     ),
 ]
 
-from trunkline.inbox import views  # noqa: E402
+from trunkline.inbox import campaign_views, views  # noqa: E402
 
 urlpatterns += [
     path(f"{SURFACE}/inbox/", views.inbox, name="inbox"),
@@ -24,5 +24,19 @@ urlpatterns += [
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/thread/", views.thread_partial, name="thread"),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/reply/", views.reply, name="reply"),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/update/", views.update, name="update"),
-    path(f"{SURFACE}/campaigns/", views.inbox, name="campaigns"),  # replaced by the campaign pages
+]
+
+urlpatterns += [
+    path(f"{SURFACE}/campaigns/", campaign_views.campaigns, name="campaigns"),
+    path(f"{SURFACE}/campaigns/<uuid:campaign_id>/", campaign_views.campaign_detail, name="campaign"),
+    path(
+        f"{SURFACE}/campaigns/<uuid:campaign_id>/progress/",
+        campaign_views.campaign_progress_partial,
+        name="campaign_progress",
+    ),
+    path(
+        f"{SURFACE}/campaigns/<uuid:campaign_id>/<str:action>/",
+        campaign_views.campaign_action,
+        name="campaign_action",
+    ),
 ]

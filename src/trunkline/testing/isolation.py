@@ -138,6 +138,11 @@ def _license(owner: Membership) -> Any:
     Pool.objects.filter(pk=pool.pk).update(purchased=pool.purchased + 1)
     license, _key = license_assign(ctx=ctx_for(reseller), end_user_id=_end_user(reseller), product_id=product.public_id)
     return license.public_id
+def _inbox(name: str) -> ObjectMaker:
+    def make(owner: Membership) -> Any:
+        from trunkline.inbox.testing import inbox_object
+        return inbox_object(owner, name)
+    return make
 
 
 def _ticket(owner: Membership) -> Any:
@@ -186,6 +191,8 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "user_number_id": _user_number,
     "business_number_id": _business_number,
     "trunk_id": _trunk,
+    **{name: _inbox(name) for name in ("channel_id", "contact_id", "conversation_id", "campaign_id")},
+    **{name: _inbox(name) for name in ("contact_list_id", "webhook_id")},
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
@@ -215,6 +222,10 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "support_ticket_set_status": {"status": "solved"},
     "telephony_business_number_add": {"number": "+35928880001"},
     "telephony_hunt_reorder": {"order": []},
+    "consent_grant": {"channel_id": "00000000-0000-4000-8000-000000000000", "source": "web form"},
+    "contact_list_import": {"csv": "phone\n+359888000113\n"},
+    "message_send": {"body": "Intruder"},
+    "note_add": {"body": "Intruder"},
 }
 
 # Operations that answer without authentication, on purpose.

@@ -63,6 +63,13 @@ class TwilioAdapter:
         self.auth_token = auth_token
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        """Close the kept-alive connection (a batch of sends reuses one)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     # --- sending -------------------------------------------------------------------------------------------------
     def send(self, outbound: Outbound) -> SendResult:
@@ -78,21 +85,27 @@ class TwilioAdapter:
             "Accept": "application/json",
             IDEMPOTENCY_HEADER: outbound.idempotency_key,
         }
-        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = connection_class(parts.netloc, timeout=self.timeout)
-        try:
+        connection = self._connection
+        if connection is None:
+            connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = connection_class(parts.netloc, timeout=self.timeout)
             try:
                 connection.connect()
             except OSError as error:  # never reached the provider: safe to retry
                 raise SendError(f"Cannot connect: {error}", code="connect", retryable=True) from error
-            try:
-                connection.request("POST", path, body=urlencode(form), headers=headers)
-                response = connection.getresponse()
-                raw = response.read()
-            except (TimeoutError, OSError, http.client.HTTPException) as error:
-                raise SendError(f"No answer: {error}", code="timeout", retryable=True, ambiguous=True) from error
-        finally:
+        try:
+            connection.request("POST", path, body=urlencode(form), headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (TimeoutError, OSError, http.client.HTTPException) as error:
             connection.close()
+            self._connection = None
+            raise SendError(f"No answer: {error}", code="timeout", retryable=True, ambiguous=True) from error
+        if response.will_close:
+            connection.close()
+            self._connection = None
+        else:
+            self._connection = connection
         return self._result(response.status, response.getheader("Retry-After"), raw)
 
     def _result(self, status: int, retry_after: str | None, raw: bytes) -> SendResult:

@@ -89,7 +89,7 @@ def test_a_server_error_is_retried_with_backoff_then_sent(
 
 
 def test_retries_stop_at_the_channels_limit(admin, conversation, standin, django_capture_on_commit_callbacks):
-    """After the channel's max attempts the delivery is failed and the message shows it."""
+    """A 5xx may have been accepted, so it gets twice the channel's attempts (idempotent key), then ends failed."""
     standin.chaos = Chaos(fail_rate=1.0)
     at = clock.now()
     with django_capture_on_commit_callbacks(execute=True):
@@ -98,7 +98,19 @@ def test_retries_stop_at_the_channels_limit(admin, conversation, standin, django
     while delivery.state == "pending":
         delivery = delivery_send(delivery_id=delivery.pk, at=delivery.next_attempt_at)
     message.refresh_from_db()
-    assert (delivery.state, delivery.attempts, message.status, message.error_code) == ("failed", 4, "failed", "20500")
+    assert (delivery.state, delivery.attempts, message.status, message.error_code) == ("failed", 8, "failed", "20500")
+
+
+def test_a_refused_connection_stops_at_the_channels_limit(admin, conversation, django_capture_on_commit_callbacks):
+    """A provider that cannot be reached never got the message: the channel's 4 attempts, then failed."""
+    conversation.channel.api_base_url = "http://127.0.0.1:9"
+    conversation.channel.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(admin, conversation)
+    delivery = Delivery.objects.get(message=message)
+    while delivery.state == "pending":
+        delivery = delivery_send(delivery_id=delivery.pk, at=delivery.next_attempt_at)
+    assert (delivery.state, delivery.attempts, delivery.error_code) == ("failed", 4, "connect")
 
 
 def test_a_client_error_is_terminal(admin, conversation, standin, django_capture_on_commit_callbacks):

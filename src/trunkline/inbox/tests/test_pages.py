@@ -78,3 +78,33 @@ def test_another_organisations_conversation_is_404(conversation):
     assert client.get(f"/app/inbox/c/{conversation.public_id}/").status_code == 404
     assert client.get(f"/app/inbox/c/{conversation.public_id}/thread/").status_code == 404
     assert client.post(f"/app/inbox/c/{conversation.public_id}/reply/", {"body": "x"}).status_code == 404
+
+
+def test_campaign_pages_create_preview_start_and_report(agent_client, channel):
+    """Create a campaign from a CSV, see the preview with cost, start it; the report shows per-recipient status."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trunkline.inbox.models import Campaign
+    from trunkline.inbox.services.campaigns import campaign_tick
+
+    upload = SimpleUploadedFile("patients.csv", b"phone,name\n+359880000001,Ana\nbad,Bob\n", content_type="text/csv")
+    response = agent_client.post(
+        "/app/campaigns/",
+        {
+            "name": "Spring",
+            "channel": str(channel.public_id),
+            "csv_file": upload,
+            "body": "20% off",
+            "is_promotional": "on",
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "Row 3: bad is not a valid phone number." in page
+    assert "0.05 EUR" in page
+    agent_client.post(f"/app/campaigns/{campaign.public_id}/start/")
+    campaign_tick(campaign_id=campaign.pk)
+    report = agent_client.get(f"/app/campaigns/{campaign.public_id}/progress/").content.decode()
+    assert 'value="100"' in report
+    assert "+359880000001" in report

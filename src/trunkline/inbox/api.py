@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Query, Router
+
+from trunkline.channels.models import Channel
+from trunkline.channels.services import channel_create
+from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, ctx_of, paginate
+from trunkline.core.context import require_scope
+from trunkline.inbox import selectors
+from trunkline.inbox.models import (
+    Campaign,
+    CampaignRecipient,
+    Contact,
+    ContactList,
+    Conversation,
+    WebhookEndpoint,
+)
+from trunkline.inbox.schemas import (
+    CampaignIn,
+    CampaignOut,
+    CampaignReportOut,
+    ChannelIn,
+    ChannelOut,
+    ConsentIn,
+    ConsentOut,
+    ContactIn,
+    ContactListIn,
+    ContactListOut,
+    ContactOut,
+    ConversationFilterIn,
+    ConversationOut,
+    ConversationUpdateIn,
+    ImportIn,
+    ImportOut,
+    MessageIn,
+    MessageOut,
+    NoteIn,
+    RecipientOut,
+    WebhookCreatedOut,
+    WebhookDeliveryOut,
+    WebhookIn,
+    WebhookOut,
+)
+from trunkline.inbox.services import campaigns as campaign_services
+from trunkline.inbox.services.contacts import consent_grant, contact_create
+from trunkline.inbox.services.export import export_stream
+from trunkline.inbox.services.messages import conversation_note, conversation_reply, conversation_update
+from trunkline.inbox.services.webhooks import webhook_endpoint_create
+
+router = Router(tags=["inbox"])
+
+
+def _own(request: HttpRequest, model: type, public_id: UUID) -> None:
+    """Another organisation's id answers 404 before any scope check, so nothing tells it exists (PT-22)."""
+    model.objects.get_for_org(ctx_of(request).organization, public_id=public_id)  # type: ignore[attr-defined]
+
+
+# --- channels ----------------------------------------------------------------------------------------------------
+@router.get("/channels", response={200: Page[ChannelOut], **ERROR_RESPONSES}, operation_id="channel_list")
+def channel_list_api(request: HttpRequest, params: Query[PageIn]):
+    return paginate(selectors.channel_list(ctx=ctx_of(request)), params, orderings=("name", "-name"))
+
+
+@router.post("/channels", response={201: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_create")
+def channel_create_api(request: HttpRequest, payload: ChannelIn):
+    """Connect a provider. The auth token is stored encrypted and never returned."""
+    channel = channel_create(
+        ctx=ctx_of(request),
+        name=payload.name,
+        provider=payload.provider,
+        sender=payload.sender,
+        account_id=payload.account_id,
+        credentials={"auth_token": payload.auth_token},
+        api_base_url=payload.api_base_url,
+        identification_name=payload.identification_name,
+        identification_contact=payload.identification_contact,
+        rate_per_second=payload.rate_per_second,
+    )
+    return 201, channel
+
+
+@router.get("/channels/{channel_id}", response={200: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_get")
+def channel_get_api(request: HttpRequest, channel_id: UUID):
+    _own(request, Channel, channel_id)
+    return selectors.channel_get(ctx=ctx_of(request), public_id=channel_id)
+
+
+# --- contacts ----------------------------------------------------------------------------------------------------
+@router.get("/contacts", response={200: Page[ContactOut], **ERROR_RESPONSES}, operation_id="contact_list")
+def contact_list_api(request: HttpRequest, params: Query[PageIn], q: str = ""):
+    return paginate(selectors.contact_list(ctx=ctx_of(request), q=q), params, orderings=("name", "-created_at"))
+
+
+@router.post("/contacts", response={201: ContactOut, **ERROR_RESPONSES}, operation_id="contact_create")
+def contact_create_api(request: HttpRequest, payload: ContactIn):
+    return 201, contact_create(ctx=ctx_of(request), name=payload.name, phone=payload.phone, email=payload.email)
+
+
+@router.get("/contacts/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, operation_id="contact_get")
+def contact_get_api(request: HttpRequest, contact_id: UUID):
+    _own(request, Contact, contact_id)
+    return selectors.contact_get(ctx=ctx_of(request), public_id=contact_id)
+
+
+@router.get(
+    "/contacts/{contact_id}/consents", response={200: list[ConsentOut], **ERROR_RESPONSES}, operation_id="consent_list"
+)
+def consent_list_api(request: HttpRequest, contact_id: UUID):
+    _own(request, Contact, contact_id)
+    ctx = ctx_of(request)
+    return list(selectors.consent_list(ctx=ctx, contact=selectors.contact_get(ctx=ctx, public_id=contact_id)))
+
+
+@router.post(
+    "/contacts/{contact_id}/consents", response={201: ConsentOut, **ERROR_RESPONSES}, operation_id="consent_grant"
+)
+def consent_grant_api(request: HttpRequest, contact_id: UUID, payload: ConsentIn):
+    """Record marketing consent with its source (PT-8.13)."""
+    _own(request, Contact, contact_id)
+    consent = consent_grant(
+        ctx=ctx_of(request), contact_id=contact_id, channel_id=payload.channel_id, source=payload.source
+    )
+    return 201, consent
+
+
+# --- conversations -----------------------------------------------------------------------------------------------
+@router.get(
+    "/conversations", response={200: Page[ConversationOut], **ERROR_RESPONSES}, operation_id="conversation_list"
+)
+def conversation_list_api(request: HttpRequest, params: Query[PageIn], filters: Query[ConversationFilterIn]):
+    conversations = selectors.conversation_list(ctx=ctx_of(request), **filters.dict())
+    return paginate(conversations, params, orderings=("last_message_at", "-last_message_at"))
+
+
+@router.get(
+    "/conversations/{conversation_id}",
+    response={200: ConversationOut, **ERROR_RESPONSES},
+    operation_id="conversation_get",
+)
+def conversation_get_api(request: HttpRequest, conversation_id: UUID):
+    _own(request, Conversation, conversation_id)
+    return selectors.conversation_get(ctx=ctx_of(request), public_id=conversation_id)
+
+
+@router.patch(
+    "/conversations/{conversation_id}",
+    response={200: ConversationOut, **ERROR_RESPONSES},
+    operation_id="conversation_update",
+)
+def conversation_update_api(request: HttpRequest, conversation_id: UUID, payload: ConversationUpdateIn):
+    _own(request, Conversation, conversation_id)
+    conversation_update(ctx=ctx_of(request), conversation_id=conversation_id, **payload.dict())
+    return selectors.conversation_get(ctx=ctx_of(request), public_id=conversation_id)
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    response={200: Page[MessageOut], **ERROR_RESPONSES},
+    operation_id="message_list",
+)
+def message_list_api(request: HttpRequest, conversation_id: UUID, params: Query[PageIn]):
+    _own(request, Conversation, conversation_id)
+    ctx = ctx_of(request)
+    conversation = selectors.conversation_get(ctx=ctx, public_id=conversation_id)
+    return paginate(selectors.message_list(ctx=ctx, conversation=conversation), params)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response={201: MessageOut, **ERROR_RESPONSES},
+    operation_id="message_send",
+)
+def message_send_api(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
+    """Reply through the outbox. Send an Idempotency-Key header: a retry never sends twice."""
+    _own(request, Conversation, conversation_id)
+    message = conversation_reply(
+        ctx=ctx_of(request),
+        conversation_id=conversation_id,
+        body=payload.body,
+        is_promotional=payload.is_promotional,
+        one_time=payload.one_time,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return 201, message
+
+
+@router.post(
+    "/conversations/{conversation_id}/notes", response={201: MessageOut, **ERROR_RESPONSES}, operation_id="note_add"
+)
+def note_add_api(request: HttpRequest, conversation_id: UUID, payload: NoteIn):
+    _own(request, Conversation, conversation_id)
+    return 201, conversation_note(ctx=ctx_of(request), conversation_id=conversation_id, body=payload.body)
+
+
+@router.get("/inbox/export", response={200: dict, **ERROR_RESPONSES}, operation_id="inbox_export")
+def inbox_export_api(request: HttpRequest):
+    """Every conversation, message, contact and consent of your organisation as JSON (PT-4.1: the data is yours)."""
+    ctx = ctx_of(request)
+    require_scope(ctx, "inbox:read")
+    response = StreamingHttpResponse(export_stream(ctx=ctx), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="inbox-export.json"'
+    return response
+
+
+# --- campaigns ---------------------------------------------------------------------------------------------------
+@router.post("/contact-lists", response={201: ContactListOut, **ERROR_RESPONSES}, operation_id="contact_list_create")
+def contact_list_create_api(request: HttpRequest, payload: ContactListIn):
+    return 201, campaign_services.contact_list_create(ctx=ctx_of(request), name=payload.name)
+
+
+@router.post(
+    "/contact-lists/{contact_list_id}/import",
+    response={200: ImportOut, **ERROR_RESPONSES},
+    operation_id="contact_list_import",
+)
+def contact_list_import_api(request: HttpRequest, contact_list_id: UUID, payload: ImportIn):
+    """Add CSV rows to a list; bad rows come back by line number."""
+    _own(request, ContactList, contact_list_id)
+    return campaign_services.contact_import_csv(ctx=ctx_of(request), contact_list_id=contact_list_id, text=payload.csv)
+
+
+@router.get("/campaigns", response={200: Page[CampaignOut], **ERROR_RESPONSES}, operation_id="campaign_list")
+def campaign_list_api(request: HttpRequest, params: Query[PageIn]):
+    return paginate(selectors.campaign_list(ctx=ctx_of(request)), params, orderings=("created_at", "-created_at"))
+
+
+@router.post("/campaigns", response={201: CampaignOut, **ERROR_RESPONSES}, operation_id="campaign_create")
+def campaign_create_api(request: HttpRequest, payload: CampaignIn):
+    return 201, campaign_services.campaign_create(ctx=ctx_of(request), **payload.dict())
+
+
+@router.get(
+    "/campaigns/{campaign_id}", response={200: CampaignReportOut, **ERROR_RESPONSES}, operation_id="campaign_get"
+)
+def campaign_get_api(request: HttpRequest, campaign_id: UUID):
+    """The campaign with its progress and per-status counts (the final report once completed)."""
+    _own(request, Campaign, campaign_id)
+    campaign = selectors.campaign_get(ctx=ctx_of(request), public_id=campaign_id)
+    return {"campaign": campaign, **selectors.campaign_progress(campaign=campaign)}
+
+
+@router.get(
+    "/campaigns/{campaign_id}/recipients",
+    response={200: Page[RecipientOut], **ERROR_RESPONSES},
+    operation_id="campaign_recipient_list",
+)
+def campaign_recipients_api(request: HttpRequest, campaign_id: UUID, params: Query[PageIn], status: str = ""):
+    _own(request, Campaign, campaign_id)
+    campaign = selectors.campaign_get(ctx=ctx_of(request), public_id=campaign_id)
+    recipients = CampaignRecipient.objects.filter(campaign=campaign).order_by("id")
+    if status:
+        recipients = recipients.filter(status=status)
+    return paginate(recipients, params)
+
+
+def _campaign_action(name: str):
+    service = getattr(campaign_services, f"campaign_{name}")
+
+    def endpoint(request: HttpRequest, campaign_id: UUID):
+        _own(request, Campaign, campaign_id)
+        return service(ctx=ctx_of(request), campaign_id=campaign_id)
+
+    endpoint.__name__ = f"campaign_{name}_api"
+    return endpoint
+
+
+for _action in ("start", "pause", "resume", "cancel"):
+    router.post(
+        f"/campaigns/{{campaign_id}}/{_action}",
+        response={200: CampaignOut, **ERROR_RESPONSES},
+        operation_id=f"campaign_{_action}",
+    )(_campaign_action(_action))
+
+
+# --- outbound webhooks -------------------------------------------------------------------------------------------
+@router.get("/webhooks", response={200: Page[WebhookOut], **ERROR_RESPONSES}, operation_id="webhook_list")
+def webhook_list_api(request: HttpRequest, params: Query[PageIn]):
+    return paginate(selectors.webhook_endpoint_list(ctx=ctx_of(request)), params)
+
+
+@router.post("/webhooks", response={201: WebhookCreatedOut, **ERROR_RESPONSES}, operation_id="webhook_create")
+def webhook_create_api(request: HttpRequest, payload: WebhookIn):
+    """Register an endpoint for message.created, conversation.updated and delivery.updated; HMAC-SHA256 signed."""
+    endpoint, secret = webhook_endpoint_create(ctx=ctx_of(request), url=payload.url, events=payload.events)
+    return 201, {
+        "public_id": endpoint.public_id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "is_active": endpoint.is_active,
+        "secret": secret,
+    }
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response={200: Page[WebhookDeliveryOut], **ERROR_RESPONSES},
+    operation_id="webhook_delivery_list",
+)
+def webhook_delivery_list_api(request: HttpRequest, webhook_id: UUID, params: Query[PageIn]):
+    """The delivery log: every event sent, its attempts and the last answer."""
+    _own(request, WebhookEndpoint, webhook_id)
+    return paginate(selectors.webhook_delivery_list(ctx=ctx_of(request), endpoint_id=webhook_id), params)

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ChannelOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    name: str
+    kind: str
+    provider: str
+    status: str
+    sender: str
+    identification_name: str
+    identification_contact: str
+    rate_per_second: float
+    segment_price: Decimal
+    currency: str
+
+
+class ChannelIn(Schema):
+    name: str = Field(max_length=120)
+    provider: str = Field(pattern="^(twilio)$")
+    sender: str = Field(max_length=32)
+    account_id: str = Field("", max_length=64)
+    auth_token: str = Field("", description="Stored encrypted; never returned.")
+    api_base_url: str = ""
+    identification_name: str = ""
+    identification_contact: str = ""
+    rate_per_second: int = Field(10, ge=1, le=10_000)
+
+
+class ContactOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    name: str
+    phone: str
+    email: str
+    created_at: datetime
+
+
+class ContactIn(Schema):
+    name: str = Field("", max_length=200)
+    phone: str = ""
+    email: str = ""
+
+
+class ConsentIn(Schema):
+    channel_id: UUID
+    source: str = Field(min_length=1, max_length=120)
+
+
+class ConsentOut(Schema):
+    channel_id: UUID
+    marketing_consent_at: datetime | None
+    marketing_consent_source: str
+    opted_out_at: datetime | None
+
+    @staticmethod
+    def resolve_channel_id(obj: Any) -> UUID:
+        return obj.channel.public_id
+
+
+class ConversationOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    contact: ContactOut
+    channel_id: UUID
+    status: str
+    assignee: str | None
+    team: str
+    labels: list[str]
+    priority: str
+    last_message_at: datetime | None
+    unread_count: int
+
+    @staticmethod
+    def resolve_channel_id(obj: Any) -> UUID:
+        return obj.channel.public_id
+
+    @staticmethod
+    def resolve_assignee(obj: Any) -> str | None:
+        return obj.assignee.email if obj.assignee else None
+
+
+class ConversationFilterIn(Schema):
+    status: str = ""
+    channel_id: UUID | None = None
+    assignee: str = Field("", description="me, none, or empty for everyone's")
+    label: str = ""
+    q: str = ""
+
+
+class ConversationUpdateIn(Schema):
+    status: str | None = None
+    assignee_id: UUID | None = Field(None, description="A membership id of your organisation.")
+    unassign: bool = False
+    labels: list[str] | None = None
+    priority: str | None = Field(None, pattern="^(none|low|high|urgent)$")
+    team: str | None = None
+
+
+class MessageOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    direction: str
+    kind: str
+    body: str
+    status: str
+    encoding: str
+    segments: int
+    is_promotional: bool
+    provider_message_id: str
+    error_code: str
+    error_message: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class MessageIn(Schema):
+    body: str = Field(min_length=1, max_length=1600)
+    is_promotional: bool = False
+    one_time: bool = Field(False, description="A pre-approved one-time message: no opt-out text is added.")
+
+
+class NoteIn(Schema):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class CampaignIn(Schema):
+    name: str = Field(max_length=200)
+    channel_id: UUID
+    contact_list_id: UUID
+    body: str = Field(min_length=1, max_length=1600)
+    is_promotional: bool = True
+    scheduled_at: datetime | None = None
+
+
+class CampaignOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    name: str
+    status: str
+    body: str
+    is_promotional: bool
+    encoding: str
+    segments_per_message: int
+    total: int
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class CampaignReportOut(Schema):
+    campaign: CampaignOut
+    total: int
+    done: int
+    percent: int
+    counts: dict[str, int]
+
+
+class RecipientOut(Schema):
+    phone: str
+    status: str
+    error: str
+    updated_at: datetime | None
+
+
+class ContactListIn(Schema):
+    name: str = Field(max_length=200)
+
+
+class ContactListOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    name: str
+
+
+class ImportIn(Schema):
+    csv: str = Field(description="CSV text with a phone column and an optional name column.")
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    added: int
+    errors: list[tuple[int, str]]
+
+
+class WebhookIn(Schema):
+    url: str = Field(max_length=500)
+    events: list[str] = Field(default_factory=list, description="Empty: every event.")
+
+
+class WebhookOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    url: str
+    events: list[str]
+    is_active: bool
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret: str = Field(description="Shown once: verify X-Trunkline-Signature with it.")
+
+
+class WebhookDeliveryOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    event: str
+    state: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None

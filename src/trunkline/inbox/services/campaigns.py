@@ -1,0 +1,345 @@
+"""Bulk SMS campaigns (PT-9.2, PT-9.6): audience from a contact list, opted-out recipients skipped and reported,
+throttled to the channel's rate, pause / resume / cancel, per-recipient status and a progress report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from trunkline.audit.services import audit_record
+from trunkline.channels.models import Channel
+from trunkline.core import clock
+from trunkline.core.context import RequestContext, require_scope
+from trunkline.core.money import Money
+from trunkline.inbox import policy
+from trunkline.inbox.errors import CampaignStateError, InvalidPhoneError
+from trunkline.inbox.models import (
+    Campaign,
+    CampaignRecipient,
+    CampaignStatus,
+    Consent,
+    Contact,
+    ContactIdentity,
+    ContactList,
+    Delivery,
+    DeliveryState,
+    IdentityKind,
+    RecipientStatus,
+    UsageRecord,
+)
+from trunkline.inbox.services.contacts import phone_normalise
+from trunkline.inbox.services.messages import outbound_text
+from trunkline.inbox.services.outbox import deliveries_send_batch
+
+BATCH = 5_000
+
+
+def contact_list_create(*, ctx: RequestContext, name: str) -> ContactList:
+    require_scope(ctx, "campaigns:send")
+    with transaction.atomic():
+        contact_list = ContactList.objects.create(organization=ctx.organization, name=name)
+        audit_record(ctx=ctx, action="contact_list.created", target=contact_list)
+    return contact_list
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    added: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def contact_import_csv(*, ctx: RequestContext, contact_list_id: UUID, text: str) -> ImportReport:
+    """Add the rows of a CSV (``phone`` column, optional ``name``) to a list; each bad row is reported by number."""
+    require_scope(ctx, "campaigns:send")
+    report = ImportReport()
+    with transaction.atomic():
+        contact_list = ContactList.objects.select_for_update().get_for_org(ctx.organization, public_id=contact_list_id)
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        columns = {name.strip().lower(): name for name in reader.fieldnames or []}
+        if "phone" not in columns:
+            report.errors.append((1, "The first row must name a phone column."))
+            return report
+        for number, row in enumerate(reader, start=2):
+            report.rows += 1
+            raw = (row.get(columns["phone"]) or "").strip()
+            name = (row.get(columns.get("name", ""), "") or "").strip() if "name" in columns else ""
+            try:
+                phone = phone_normalise(raw)
+            except InvalidPhoneError:
+                report.errors.append((number, f"{raw or '(empty)'} is not a valid phone number."))
+                continue
+            contact = Contact.objects.filter(organization=ctx.organization, phone=phone).first()
+            if contact is None:
+                contact = Contact.objects.create(organization=ctx.organization, phone=phone, name=name)
+                ContactIdentity.objects.create(
+                    organization=ctx.organization, contact=contact, kind=IdentityKind.PHONE, value=phone
+                )
+                report.created += 1
+            contact_list.contacts.add(contact)
+            report.added += 1
+        audit_record(
+            ctx=ctx,
+            action="contact_list.imported",
+            target=contact_list,
+            changes={"rows": report.rows, "added": report.added, "errors": len(report.errors)},
+        )
+    return report
+
+
+def campaign_create(
+    *,
+    ctx: RequestContext,
+    name: str,
+    channel_id: UUID,
+    contact_list_id: UUID,
+    body: str,
+    is_promotional: bool = True,
+    scheduled_at: datetime | None = None,
+) -> Campaign:
+    """A draft campaign. The text is stored as it will go out (with identification and opt-out text, PT-8.10)."""
+    require_scope(ctx, "campaigns:send")
+    with transaction.atomic():
+        channel = Channel.objects.get_for_org(ctx.organization, public_id=channel_id)
+        contact_list = ContactList.objects.get_for_org(ctx.organization, public_id=contact_list_id)
+        text = outbound_text(channel=channel, body=body, is_promotional=is_promotional)
+        campaign = Campaign.objects.create(
+            organization=ctx.organization,
+            name=name,
+            channel=channel,
+            contact_list=contact_list,
+            body=text.body,
+            encoding=text.encoding,
+            segments_per_message=text.segments,
+            is_promotional=is_promotional,
+            scheduled_at=scheduled_at,
+            created_by=ctx.user,
+        )
+        audit_record(ctx=ctx, action="campaign.created", target=campaign)
+    return campaign
+
+
+def _opted_out_contact_ids(channel: Channel) -> set[int]:
+    return set(Consent.objects.filter(channel=channel, opted_out_at__isnull=False).values_list("contact_id", flat=True))
+
+
+def campaign_preview(*, ctx: RequestContext, campaign_id: UUID) -> dict[str, Any]:
+    """Recipients, opted-out ones to skip, segments and the estimated cost, before anything is sent."""
+    require_scope(ctx, "inbox:read")
+    campaign = Campaign.objects.select_related("channel").get_for_org(ctx.organization, public_id=campaign_id)
+    audience = Contact.objects.filter(lists=campaign.contact_list).exclude(phone="")
+    total = audience.count()
+    opted_out = (
+        audience.filter(id__in=_opted_out_contact_ids(campaign.channel)).count() if campaign.is_promotional else 0
+    )
+    to_send = total - opted_out
+    segments = to_send * campaign.segments_per_message
+    cost = Money(Decimal(segments) * campaign.channel.segment_price, campaign.channel.currency)
+    return {
+        "recipients": total,
+        "opted_out": opted_out,
+        "to_send": to_send,
+        "segments_per_message": campaign.segments_per_message,
+        "segments": segments,
+        "cost": cost,
+    }
+
+
+def campaign_plan(*, campaign: Campaign, at: datetime) -> tuple[int, int]:
+    """Write one recipient row per phone of the audience; opted-out ones are written as skipped (PT-9.2)."""
+    opted_out = _opted_out_contact_ids(campaign.channel) if campaign.is_promotional else set()
+    audience = (
+        Contact.objects.filter(lists=campaign.contact_list).exclude(phone="").values_list("id", "phone").order_by("id")
+    )
+    planned = skipped = 0
+    batch: list[CampaignRecipient] = []
+    seen: set[str] = set()
+    for contact_id, phone in audience.iterator(chunk_size=BATCH):
+        if phone in seen:
+            continue
+        seen.add(phone)
+        status = RecipientStatus.SKIPPED_OPTED_OUT if contact_id in opted_out else RecipientStatus.QUEUED
+        skipped += status == RecipientStatus.SKIPPED_OPTED_OUT
+        planned += 1
+        batch.append(
+            CampaignRecipient(campaign=campaign, contact_id=contact_id, phone=phone, status=status, updated_at=at)
+        )
+        if len(batch) >= BATCH:
+            CampaignRecipient.objects.bulk_create(batch)
+            batch = []
+    CampaignRecipient.objects.bulk_create(batch)
+    return planned, skipped
+
+
+def _campaign_for_update(ctx: RequestContext, campaign_id: UUID) -> Campaign:
+    require_scope(ctx, "campaigns:send")
+    return (
+        Campaign.objects.select_for_update()
+        .select_related("channel")
+        .get_for_org(ctx.organization, public_id=campaign_id)
+    )
+
+
+def campaign_start(*, ctx: RequestContext, campaign_id: UUID, at: datetime | None = None) -> Campaign:
+    """Plan the recipients and start now, or at the scheduled time."""
+    at = at or clock.now()
+    with transaction.atomic():
+        campaign = _campaign_for_update(ctx, campaign_id)
+        if campaign.status != CampaignStatus.DRAFT:
+            raise CampaignStateError(status=campaign.get_status_display(), action="started")
+        if campaign.is_promotional:  # the channel's identification may have changed since the draft (PT-8.10)
+            outbound_text(channel=campaign.channel, body=campaign.body, is_promotional=True)
+        planned, skipped = campaign_plan(campaign=campaign, at=at)
+        campaign.total = planned
+        scheduled = campaign.scheduled_at is not None and campaign.scheduled_at > at
+        campaign.status = CampaignStatus.SCHEDULED if scheduled else CampaignStatus.RUNNING
+        campaign.started_at = None if scheduled else at
+        campaign.save()
+        audit_record(
+            ctx=ctx, action="campaign.started", target=campaign, changes={"recipients": planned, "skipped": skipped}
+        )
+    return campaign
+
+
+def _transition(ctx: RequestContext, campaign_id: UUID, *, allowed: tuple[str, ...], to: str, action: str) -> Campaign:
+    with transaction.atomic():
+        campaign = _campaign_for_update(ctx, campaign_id)
+        if campaign.status not in allowed:
+            raise CampaignStateError(status=campaign.get_status_display(), action=action)
+        campaign.status = to
+        campaign.last_tick_at = None
+        campaign.send_allowance = 0
+        if to == CampaignStatus.CANCELLED:
+            now = clock.now()
+            campaign.finished_at = now
+            CampaignRecipient.objects.filter(campaign=campaign, status=RecipientStatus.QUEUED).update(
+                status=RecipientStatus.CANCELLED, updated_at=now
+            )
+            Delivery.objects.filter(recipient__campaign=campaign, state=DeliveryState.PENDING).update(
+                state=DeliveryState.FAILED, error_code="cancelled", error_message="The campaign was cancelled."
+            )
+        campaign.save()
+        audit_record(ctx=ctx, action=f"campaign.{action}", target=campaign)
+    return campaign
+
+
+def campaign_pause(*, ctx: RequestContext, campaign_id: UUID) -> Campaign:
+    return _transition(
+        ctx, campaign_id, allowed=(CampaignStatus.RUNNING, CampaignStatus.SCHEDULED), to="paused", action="paused"
+    )
+
+
+def campaign_resume(*, ctx: RequestContext, campaign_id: UUID) -> Campaign:
+    return _transition(ctx, campaign_id, allowed=(CampaignStatus.PAUSED,), to="running", action="resumed")
+
+
+def campaign_cancel(*, ctx: RequestContext, campaign_id: UUID) -> Campaign:
+    allowed = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+    return _transition(ctx, campaign_id, allowed=allowed, to="cancelled", action="cancelled")
+
+
+def _rate(channel: Channel, at: datetime) -> float:
+    """The channel's rate, or its throttled rate once today's traffic passed the plan's expected volume (PT-9.6)."""
+    if channel.throttle_over_expected:
+        today = UsageRecord.objects.filter(channel=channel, day=at.date()).values_list("segments", flat=True).first()
+        if today is not None and today > channel.expected_daily_segments:
+            return float(channel.throttled_rate_per_second)
+    return float(channel.rate_per_second)
+
+
+@dataclass
+class Tick:
+    sent: int
+    status: str
+
+
+def campaign_tick(*, campaign_id: int, at: datetime | None = None) -> Tick:
+    """Send what the throttle allows since the last tick: new recipients first, then retries that are due."""
+    at = at or clock.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("channel").get(pk=campaign_id)
+        if campaign.status == CampaignStatus.SCHEDULED and campaign.scheduled_at and campaign.scheduled_at <= at:
+            campaign.status = CampaignStatus.RUNNING
+            campaign.started_at = at
+        if campaign.status != CampaignStatus.RUNNING:
+            campaign.save()
+            return Tick(0, campaign.status)
+        rate = _rate(campaign.channel, at)
+        elapsed = (at - campaign.last_tick_at).total_seconds() if campaign.last_tick_at else 1.0
+        allowance = min(campaign.send_allowance + max(elapsed, 0) * rate, float(policy.campaign_batch_limit()))
+        budget = int(allowance)
+        retry_ids = list(
+            Delivery.objects.filter(
+                recipient__campaign=campaign, state=DeliveryState.PENDING, next_attempt_at__lte=at
+            ).values_list("pk", flat=True)[:budget]
+        )
+        fresh = list(
+            CampaignRecipient.objects.filter(
+                campaign=campaign, status=RecipientStatus.QUEUED, delivery__isnull=True
+            ).values_list("pk", "contact_id", "phone")[: budget - len(retry_ids)]
+        )
+        opted_out = (
+            set(
+                Consent.objects.filter(
+                    channel=campaign.channel, opted_out_at__isnull=False, contact_id__in=[row[1] for row in fresh]
+                ).values_list("contact_id", flat=True)
+            )
+            if campaign.is_promotional
+            else set()
+        )
+        skipped = [pk for pk, contact_id, _phone in fresh if contact_id in opted_out]  # STOP arrived meanwhile
+        CampaignRecipient.objects.filter(pk__in=skipped).update(status=RecipientStatus.SKIPPED_OPTED_OUT, updated_at=at)
+        created = Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    organization_id=campaign.organization_id,
+                    channel=campaign.channel,
+                    recipient_id=pk,
+                    idempotency_key=f"campaign:{campaign.public_id}:{pk}",
+                    to=phone,
+                    body=campaign.body,
+                    segments=campaign.segments_per_message,
+                )
+                for pk, contact_id, phone in fresh
+                if contact_id not in opted_out
+            ]
+        )
+        new_ids = (
+            [delivery.pk for delivery in created]
+            if all(d.pk for d in created)
+            else list(Delivery.objects.filter(recipient_id__in=[pk for pk, *_ in fresh]).values_list("pk", flat=True))
+        )
+        campaign.send_allowance = allowance - len(retry_ids) - len(fresh)
+        campaign.last_tick_at = at
+        campaign.save()
+    if retry_ids or new_ids:
+        deliveries_send_batch(channel=campaign.channel, delivery_ids=[*retry_ids, *new_ids], at=at)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        open_work = CampaignRecipient.objects.filter(campaign=campaign, status=RecipientStatus.QUEUED).exists()
+        if campaign.status == CampaignStatus.RUNNING and not open_work:
+            campaign.status = CampaignStatus.COMPLETED
+            campaign.finished_at = at
+            campaign.save(update_fields=["status", "finished_at", "updated_at"])
+            audit_record(ctx=None, action="campaign.completed", target=campaign, organization=campaign.organization)
+    return Tick(len(retry_ids) + len(new_ids), campaign.status)
+
+
+def campaign_drive(*, campaign_id: int, seconds: int = 55) -> Campaign:
+    """The worker's loop: tick about every second for ``seconds`` or until the campaign stops running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        tick = campaign_tick(campaign_id=campaign_id)
+        if tick.status not in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED):
+            break
+        time.sleep(1)
+    return Campaign.objects.get(pk=campaign_id)
