@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from trunkline.core.errors import DomainError, NotFoundError
 from trunkline.inbox.models import CampaignRecipient, ContactList
+from trunkline.inbox.pages import surface_required
 from trunkline.inbox.selectors import campaign_get, campaign_list, campaign_progress, channel_list
 from trunkline.inbox.services.campaigns import (
     campaign_cancel,
@@ -27,7 +28,6 @@ from trunkline.inbox.services.campaigns import (
     contact_import_csv,
     contact_list_create,
 )
-from trunkline.web.surfaces import surface_required
 
 
 class CampaignForm(forms.Form):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from trunkline.core.errors import DomainError, NotFoundError
 from trunkline.inbox import realtime
 from trunkline.inbox.models import ConversationStatus, Priority
+from trunkline.inbox.pages import surface_required
 from trunkline.inbox.selectors import (
     canned_reply_list,
     channel_list,
@@ -28,7 +29,6 @@ from trunkline.inbox.services.messages import (
     conversation_update,
 )
 from trunkline.tenancy.selectors import membership_list
-from trunkline.web.surfaces import surface_required
 
 PAGE_SIZE = 50
 
