@@ -15,6 +15,7 @@ from trunkline.core.context import RequestContext
 from trunkline.core.money import round_half_up
 from trunkline.licensing.demo import licensing_demo_load
 from trunkline.support.demo import support_demo_load
+from trunkline.inbox.demo import inbox_demo
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
@@ -128,6 +129,7 @@ class Command(BaseCommand):
             self._licensing()
             support_demo_load()
             self._pbx()
+            inbox_demo(organization=Organization.objects.get(name="Sofia Dental Clinic", kind="customer"))
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         for org_name, kind, email, role, *_ in DEMO:
             shown = Organization.objects.get(kind="operator").name if kind == "operator" else org_name
