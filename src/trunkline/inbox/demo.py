@@ -4,6 +4,7 @@ an opt-out, canned replies and a finished campaign with its report. Idempotent: 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -13,7 +14,7 @@ from trunkline.channels.services import channel_create
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
-from trunkline.inbox.models import CannedReply, Delivery
+from trunkline.inbox.models import CannedReply, Contact, Delivery
 from trunkline.inbox.services.campaigns import (
     campaign_create,
     campaign_start,
@@ -32,7 +33,7 @@ CONVERSATIONS = [
     ("+359888100202", "Hello, do you take new patients this month?", "Yes! Mondays and Wednesdays, 9:00-13:00."),
     ("+359888100203", "Колко струва почистването на зъбен камък?", "60 € с полиране. Да ви запишем ли?"),
     ("+359888100204", "СТОП", ""),
-    ("+359888100205", "Благодаря за напомнянето 🙂", ""),
+    ("+359888100205", "Благодаря за напомнянето!", ""),
 ]
 
 
@@ -61,7 +62,7 @@ def _fill(ctx: RequestContext, standin: TwilioStandIn) -> None:
         api_base_url=standin.base_url,
         identification_name="Sofia Dental Clinic",
         identification_contact="+359 2 987 6543",
-        segment_price=0,
+        segment_price=Decimal("0.045"),
         rate_per_second=50,
     )
     CannedReply.objects.bulk_create(
@@ -94,6 +95,9 @@ def _fill(ctx: RequestContext, standin: TwilioStandIn) -> None:
             conversation_update(
                 ctx=ctx, conversation_id=message.conversation.public_id, labels=["appointments"], priority="high"
             )
+    names = ["Мария Георгиева", "John Miller", "Иван Петров", "Елена Димитрова", "Стефан Колев"]
+    for (phone, *_texts), name in zip(CONVERSATIONS, names, strict=True):
+        Contact.objects.filter(organization=ctx.organization, phone=phone).update(name=name)
     rows = "\n".join(f"+3598881{n:05d},Patient {n}" for n in range(200, 240))
     patients = contact_list_create(ctx=ctx, name="Patients 2026")
     contact_import_csv(ctx=ctx, contact_list_id=patients.public_id, text=f"phone,name\n{rows}")

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -67,7 +68,8 @@ def outbound_text(*, channel: Channel, body: str, is_promotional: bool, one_time
             )
         footer = [channel.identification]
         if not one_time:
-            footer.append(_("STOP to opt out"))
+            with translation.override(channel.organization.language or "en"):  # the recipients' language
+                footer.append(_("STOP to opt out"))
         if channel.append_identification:
             if channel.identification_name not in body or channel.identification_contact not in body:
                 body = f"{body}\n{'. '.join(footer)}"
