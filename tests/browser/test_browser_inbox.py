@@ -80,6 +80,7 @@ def test_an_inbound_sms_appears_live_and_a_reply_reaches_the_provider(page: Page
 
     item.click()
     expect(page.locator(".bubble-inbound .bubble-body")).to_have_text("Здравейте, имам ли час утре?")
+    expect(page.locator("#inbox-live")).to_have_attribute("data-state", "live")
     page.locator("#composer-body").fill("Да, в 10:00. Очакваме ви!")
     expect(page.locator("#segment-counter")).to_contain_text("UCS-2 · 1 segment")
     page.locator("#composer-body").fill("a" * 161)

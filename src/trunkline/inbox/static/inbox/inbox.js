@@ -101,13 +101,13 @@
     var url = root.dataset.threadUrl;
     var container = document.getElementById("thread");
     if (!url || !container) { return Promise.resolve(); }
-    var body = document.getElementById("composer-body");
-    var draft = body ? body.value : "";
-    var focused = document.activeElement === body;
     return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html === null) { return; }
+        var body = document.getElementById("composer-body");  // read at swap time: typing goes on meanwhile
+        var draft = body ? body.value : "";
+        var focused = document.activeElement === body;
         container.innerHTML = html;
         if (window.htmx) { window.htmx.process(container); }
         var fresh = document.getElementById("composer-body");
