@@ -77,7 +77,7 @@ def inbound_worker(args: tuple[str, int, int]) -> list[float]:
     from trunkline.channels.standins.twilio import TwilioStandIn
 
     connections.close_all()
-    standin = TwilioStandIn(auth_token="bench-token")  # not started: only its signing and form shapes are used
+    standin = TwilioStandIn(auth_token="bench-token")  # noqa: S106 (not started: signs and shapes forms)
     client = Client()
     url = f"http://testserver/hooks/twilio/{channel_id}/"
     latencies = []
@@ -132,7 +132,8 @@ def bench_plan(info: dict, recipients: int) -> dict:
     began = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:  # bulk data set-up in SQL: not what is measured
         cursor.execute(
-            """INSERT INTO inbox_contact (public_id, organization_id, name, phone, email, labels, created_at, updated_at)
+            """INSERT INTO inbox_contact
+                   (public_id, organization_id, name, phone, email, labels, created_at, updated_at)
                SELECT gen_random_uuid(), %s, '', '+3598' || lpad(n::text, 8, '0'), '', '[]', now(), now()
                FROM generate_series(1, %s) AS n""",
             [organization_id, recipients],

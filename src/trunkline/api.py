@@ -10,8 +10,8 @@ from trunkline.audit.api import router as audit_router
 from trunkline.billing.api import router as billing_router
 from trunkline.commerce.api import router as commerce_router
 from trunkline.core.api import install_error_handlers
-from trunkline.licensing.api import router as licensing_router
 from trunkline.inbox.api import router as inbox_router
+from trunkline.licensing.api import router as licensing_router
 from trunkline.notifications.api import router as notifications_router
 from trunkline.onboarding.api import router as onboarding_router
 from trunkline.support.api import router as support_router

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-expect.set_options(timeout=20_000)  # a loaded CI machine: the live path may take seconds
 
 from trunkline.channels.services import channel_create
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.testing.factories import ctx_for, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
+expect.set_options(timeout=20_000)  # a loaded CI machine: the live path may take seconds
 SENDER = "+359700100200"
 
 

@@ -138,10 +138,14 @@ def _license(owner: Membership) -> Any:
     Pool.objects.filter(pk=pool.pk).update(purchased=pool.purchased + 1)
     license, _key = license_assign(ctx=ctx_for(reseller), end_user_id=_end_user(reseller), product_id=product.public_id)
     return license.public_id
+
+
 def _inbox(name: str) -> ObjectMaker:
     def make(owner: Membership) -> Any:
         from trunkline.inbox.testing import inbox_object
+
         return inbox_object(owner, name)
+
     return make
 
 

@@ -16,6 +16,7 @@ from trunkline.core.money import round_half_up
 from trunkline.licensing.demo import licensing_demo_load
 from trunkline.support.demo import support_demo_load
 from trunkline.inbox.demo import inbox_demo
+from trunkline.licensing.demo import licensing_demo_load
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
