@@ -9,7 +9,6 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-
 from trunkline.channels.services import channel_create
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.testing.factories import ctx_for, member
