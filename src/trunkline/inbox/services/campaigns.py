@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
 
 from trunkline.audit.services import audit_record
 from trunkline.channels.models import Channel
@@ -38,8 +39,6 @@ from trunkline.inbox.models import (
 from trunkline.inbox.services.contacts import phone_normalise
 from trunkline.inbox.services.messages import outbound_text
 from trunkline.inbox.services.outbox import deliveries_send_batch
-
-BATCH = 5_000
 
 
 def contact_list_create(*, ctx: RequestContext, name: str) -> ContactList:
@@ -155,29 +154,38 @@ def campaign_preview(*, ctx: RequestContext, campaign_id: UUID) -> dict[str, Any
 
 
 def campaign_plan(*, campaign: Campaign, at: datetime) -> tuple[int, int]:
-    """Write one recipient row per phone of the audience; opted-out ones are written as skipped (PT-9.2)."""
-    opted_out = _opted_out_contact_ids(campaign.channel) if campaign.is_promotional else set()
-    audience = (
-        Contact.objects.filter(lists=campaign.contact_list).exclude(phone="").values_list("id", "phone").order_by("id")
+    """Write one recipient row per phone of the audience in one INSERT … SELECT; opted-out ones are written as
+    skipped (PT-9.2). A phone listed twice gets one row (the unique constraint, ON CONFLICT DO NOTHING)."""
+    recipient = CampaignRecipient._meta.db_table
+    contact = Contact._meta.db_table
+    membership = ContactList.contacts.through._meta.db_table
+    consent = Consent._meta.db_table
+    opted_out_check = (
+        f"EXISTS (SELECT 1 FROM {consent} k WHERE k.contact_id = c.id AND k.channel_id = %s "  # noqa: S608
+        "AND k.opted_out_at IS NOT NULL)"
+        if campaign.is_promotional
+        else "1 = 0"
     )
-    planned = skipped = 0
-    batch: list[CampaignRecipient] = []
-    seen: set[str] = set()
-    for contact_id, phone in audience.iterator(chunk_size=BATCH):
-        if phone in seen:
-            continue
-        seen.add(phone)
-        status = RecipientStatus.SKIPPED_OPTED_OUT if contact_id in opted_out else RecipientStatus.QUEUED
-        skipped += status == RecipientStatus.SKIPPED_OPTED_OUT
-        planned += 1
-        batch.append(
-            CampaignRecipient(campaign=campaign, contact_id=contact_id, phone=phone, status=status, updated_at=at)
-        )
-        if len(batch) >= BATCH:
-            CampaignRecipient.objects.bulk_create(batch)
-            batch = []
-    CampaignRecipient.objects.bulk_create(batch)
-    return planned, skipped
+    channel = [campaign.channel_id] if campaign.is_promotional else []
+    params: list[Any] = [campaign.pk, *channel, RecipientStatus.SKIPPED_OPTED_OUT, RecipientStatus.QUEUED, at]
+    params.append(campaign.contact_list_id)
+    sql = f"""
+        INSERT INTO {recipient} (campaign_id, contact_id, phone, status, error, updated_at)
+        SELECT %s, c.id, c.phone, CASE WHEN {opted_out_check} THEN %s ELSE %s END, '', %s
+        FROM {contact} c JOIN {membership} m ON m.contact_id = c.id
+        WHERE m.contactlist_id = %s AND c.phone <> ''
+        ORDER BY c.id
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 (table names come from the models; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    counts = dict(
+        CampaignRecipient.objects.filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return sum(counts.values()), counts.get(RecipientStatus.SKIPPED_OPTED_OUT, 0)
 
 
 def _campaign_for_update(ctx: RequestContext, campaign_id: UUID) -> Campaign:
