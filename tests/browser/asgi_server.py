@@ -3,12 +3,14 @@ live server cannot serve. It shares the test's database connection when the test
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import Any
 
 import uvicorn
 from django.db import connections
@@ -18,6 +20,38 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def one_request_at_a_time(app: Any) -> Any:
+    """Django runs each ASGI request in its own thread; sharing one SQLite connection, requests and WebSocket
+    handshakes must take turns."""
+    lock = asyncio.Lock()
+
+    async def serialized(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            async with lock:
+                await app(scope, receive, send)
+            return
+        if scope["type"] != "websocket":
+            await app(scope, receive, send)
+            return
+        await lock.acquire()  # the handshake reads the session and the user: hold the lock until accept or close
+        held = True
+
+        async def send_releasing(message: dict) -> None:
+            nonlocal held
+            if held and message["type"] in ("websocket.accept", "websocket.close"):
+                held = False
+                lock.release()
+            await send(message)
+
+        try:
+            await app(scope, receive, send_releasing)
+        finally:
+            if held:
+                lock.release()
+
+    return serialized
 
 
 @contextmanager

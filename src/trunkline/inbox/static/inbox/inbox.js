@@ -94,7 +94,8 @@
     url += "&current=" + encodeURIComponent(root.dataset.current || "");
     return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) { if (html !== null) { document.getElementById("conversation-list").innerHTML = html; } });
+      .then(function (html) { if (html !== null) { document.getElementById("conversation-list").innerHTML = html; } })
+      .catch(function () { /* offline: the next event or reconnect fetches again */ });
   }
 
   function refreshThread() {
@@ -113,7 +114,8 @@
         var fresh = document.getElementById("composer-body");
         if (fresh) { fresh.value = draft; if (focused) { fresh.focus(); } }
         prepareComposer();
-      });
+      })
+      .catch(function () { /* offline: the next event or reconnect fetches again */ });
   }
 
   var delay = 1000;
