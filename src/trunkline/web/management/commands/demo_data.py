@@ -13,10 +13,9 @@ from trunkline.commerce.services import order_place_online, order_sign, purchase
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.money import round_half_up
-from trunkline.licensing.demo import licensing_demo_load
-from trunkline.support.demo import support_demo_load
 from trunkline.inbox.demo import inbox_demo
 from trunkline.licensing.demo import licensing_demo_load
+from trunkline.support.demo import support_demo_load
 from trunkline.tenancy.models import Membership, Organization, OrganizationStatus
 from trunkline.tenancy.roles import scopes_of
 from trunkline.tenancy.services import organization_create
