@@ -59,9 +59,9 @@ def end_user_list(
     return end_users
 
 
-def end_user_get(*, ctx: RequestContext, public_id: Any) -> EndUser:
+def end_user_get(*, ctx: RequestContext, public_id: Any, organization: Organization | None = None) -> EndUser:
     try:
-        end_user: EndUser = end_user_list(ctx=ctx).get(public_id=public_id)
+        end_user: EndUser = end_user_list(ctx=ctx, organization=organization).get(public_id=public_id)
     except (EndUser.DoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
     return end_user

@@ -21,6 +21,7 @@ from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import NotFoundError, ValidationFailedError
 from trunkline.licensing.models import EndUser, EndUserAffiliation
+from trunkline.tenancy.models import Organization
 
 TRUE_WORDS = {"1", "yes", "y", "true", "да", "affiliated"}
 FALSE_WORDS = {"0", "no", "n", "false", "не", "independent"}
@@ -33,6 +34,24 @@ def _require_reseller(ctx: RequestContext, scope: str = "licensing:assign") -> N
     if ctx.organization.kind != "reseller":
         raise NotFoundError()
     require_scope(ctx, scope)
+
+
+def acting_reseller(ctx: RequestContext, organization: Organization | None = None) -> Organization:
+    """The reseller a licensing write is for. Without ``organization`` it is the acting reseller itself. Operator
+    staff holding ``ops:manage`` may name a reseller to act on its behalf (issue 7, item 9); a reseller naming any
+    organisation but its own, or anyone else naming one, gets the same 404 as for another tenant's objects."""
+    if organization is None:
+        _require_reseller(ctx)
+        return ctx.organization
+    if ctx.is_operator:
+        require_scope(ctx, "ops:manage")
+        if organization.kind != "reseller":
+            raise NotFoundError()
+        return organization
+    _require_reseller(ctx)
+    if organization.pk != ctx.organization.pk:
+        raise NotFoundError()
+    return ctx.organization
 
 
 def _clean(
@@ -77,22 +96,28 @@ def end_user_create(
     address: str = "",
     external_reference: str = "",
     at: datetime | None = None,
+    organization: Organization | None = None,
 ) -> EndUser:
-    """Create an end user of the acting reseller (RT-4.3). The Affiliated Party flag must be chosen (RT-4.11)."""
-    _require_reseller(ctx)
+    """Create an end user of the acting reseller (RT-4.3). The Affiliated Party flag must be chosen (RT-4.11).
+    Operator staff pass ``organization`` to create one for that reseller (audited with them as the actor)."""
+    reseller = acting_reseller(ctx, organization)
     at = at or clock.now()
     values, errors = _clean(name=name, email=email, phone=phone, address=address, is_affiliated=is_affiliated)
     if errors:
         raise ValidationFailedError(fields=errors)
     with transaction.atomic():
         end_user = EndUser.objects.create(
-            organization=ctx.organization, external_reference=external_reference.strip()[:100], **values
+            organization=reseller, external_reference=external_reference.strip()[:100], **values
         )
         EndUserAffiliation.objects.create(
             end_user=end_user, is_affiliated=bool(is_affiliated), actor_label=ctx.actor_label, at=at
         )
         audit_record(
-            ctx=ctx, action="licensing.end_user_created", target=end_user, changes={"is_affiliated": is_affiliated}
+            ctx=ctx,
+            action="licensing.end_user_created",
+            target=end_user,
+            changes={"is_affiliated": is_affiliated},
+            organization=reseller,
         )
     return end_user
 
