@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from trunkline.licensing.models import EndUserAffiliation, LicensingAccount, Poo
 from trunkline.licensing.selectors import (
     dashboard,
     end_user_get,
+    end_user_import_get,
     end_user_list,
     license_get,
     license_list,
@@ -38,7 +40,7 @@ from trunkline.licensing.selectors import (
 from trunkline.licensing.services import (
     activation_offline_create,
     end_user_create,
-    end_user_import_csv,
+    end_user_import_start,
     license_assign,
     license_get_by_key,
     license_key_reissue,
@@ -169,15 +171,20 @@ def end_user_index(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "import"
         else CsvImportForm()
     )
-    report = None
     status = 200
     if request.method == "POST" and request.POST.get("action") == "import":
         if import_form.is_valid():
+            upload = import_form.cleaned_data["file"]
             try:
-                report = end_user_import_csv(ctx=ctx, data=import_form.cleaned_data["file"].read())
+                record = end_user_import_start(
+                    ctx=ctx, data=upload.read(), file_name=upload.name or "", language=translation.get_language() or ""
+                )
             except DomainError as error:
-                import_form.add_error("file", error.message)
-        status = 422 if import_form.errors or (report and report.errors) else 200
+                for message in getattr(error, "fields", {}).get("file", []) or [error.message]:
+                    import_form.add_error("file", message)
+            else:
+                return redirect("licensing:end_user_import", import_id=record.public_id)
+        status = 422
     elif request.method == "POST":
         end_user = _create_end_user(request, form)
         if end_user is not None:
@@ -192,10 +199,23 @@ def end_user_index(request: HttpRequest) -> HttpResponse:
             "query": query,
             "form": form,
             "import_form": import_form,
-            "report": report,
         },
         status=status,
     )
+
+
+@reseller_page
+def end_user_import(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """A CSV import: a determinate progress bar (rows done of rows total) while the task runs, then the report."""
+    record = end_user_import_get(ctx=request.ctx, public_id=import_id)  # type: ignore[attr-defined]
+    return render(request, "licensing/end_user_import.html", {"import": record})
+
+
+@reseller_page
+def end_user_import_progress(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """The progress partial the import page polls every second (htmx) until the import is done."""
+    record = end_user_import_get(ctx=request.ctx, public_id=import_id)  # type: ignore[attr-defined]
+    return render(request, "licensing/_import_progress.html", {"import": record})
 
 
 def _end_user_context(
@@ -412,6 +432,13 @@ urlpatterns = [
     path("reseller/licensing/", reseller_dashboard, RESELLER, name="dashboard"),
     path("reseller/licensing/end-users/", end_user_index, RESELLER, name="end_users"),
     path("reseller/licensing/end-users/<uuid:end_user_id>/", end_user_detail, RESELLER, name="end_user"),
+    path("reseller/licensing/end-users/imports/<uuid:import_id>/", end_user_import, RESELLER, name="end_user_import"),
+    path(
+        "reseller/licensing/end-users/imports/<uuid:import_id>/progress/",
+        end_user_import_progress,
+        RESELLER,
+        name="end_user_import_progress",
+    ),
     path("ops/licensing/", ops_index, name="ops_index"),
     path("ops/licensing/resellers/<uuid:organization_id>/", ops_reseller, name="ops_reseller"),
     path(
