@@ -141,6 +141,7 @@ def test_the_affiliated_flag_is_required_and_its_history_kept(reseller_ctx):
 
     assert set(PERSONAL_DATA["licensing.EndUser"]) == {"name", "email", "phone", "address"}
     assert "fingerprint_hash" in PERSONAL_DATA["licensing.Activation"]
+    assert "data" in PERSONAL_DATA["licensing.EndUserImport"]
 
 
 def test_csv_import_creates_valid_rows_and_reports_the_others(reseller_ctx):
