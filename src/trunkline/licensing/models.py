@@ -185,6 +185,48 @@ class EndUser(OrganizationScopedModel):
         return self.name
 
 
+class EndUserImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+
+
+class EndUserImport(OrganizationScopedModel):
+    """A CSV import of end users (RT-4.3), run by a background task: the uploaded file, how many rows it has, how many
+    are done and created, and the refused rows as ``[{"row": line number, "message": text}]``. ``rows_done`` is the
+    task's resume point: a second run of the task continues from it and never creates a row twice."""
+
+    file_name = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField()
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=254)
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(max_length=8, choices=EndUserImportStatus.choices, default=EndUserImportStatus.PENDING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=F("rows_total")), name="licensing_import_done_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(created__lte=F("rows_done")), name="licensing_import_created_within_done"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name or str(self.public_id)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == EndUserImportStatus.DONE
+
+
 class EndUserAffiliation(models.Model):
     """The history of an end user's Affiliated Party flag (RT-4.11): the first choice and every change."""
 

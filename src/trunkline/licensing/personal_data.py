@@ -10,6 +10,9 @@ PERSONAL_DATA: dict[str, dict[str, str]] = {
         "phone": "Contact for the reseller.",
         "address": "Contact for the reseller.",
     },
+    "licensing.EndUserImport": {
+        "data": "The uploaded CSV file (names, emails, phones, addresses) the import task creates end users from.",
+    },
     "licensing.Activation": {
         "fingerprint_hash": "Device identifier (a hash of the HDD serial, hashed again) binding a license to a device.",
         "device_name": "Lets the end user and the reseller recognise the device.",

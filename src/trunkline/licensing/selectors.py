@@ -15,7 +15,16 @@ from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import NotFoundError
 from trunkline.licensing.domain.cap import affiliated_room
 from trunkline.licensing.domain.weeks import week_start
-from trunkline.licensing.models import Activation, EndUser, License, LicensingAccount, Pool, Reset, ResetBy
+from trunkline.licensing.models import (
+    Activation,
+    EndUser,
+    EndUserImport,
+    License,
+    LicensingAccount,
+    Pool,
+    Reset,
+    ResetBy,
+)
 from trunkline.licensing.services.pools import policy_for
 from trunkline.tenancy.models import Organization
 
@@ -59,12 +68,21 @@ def end_user_list(
     return end_users
 
 
-def end_user_get(*, ctx: RequestContext, public_id: Any) -> EndUser:
+def end_user_get(*, ctx: RequestContext, public_id: Any, organization: Organization | None = None) -> EndUser:
     try:
-        end_user: EndUser = end_user_list(ctx=ctx).get(public_id=public_id)
+        end_user: EndUser = end_user_list(ctx=ctx, organization=organization).get(public_id=public_id)
     except (EndUser.DoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
     return end_user
+
+
+def end_user_import_get(*, ctx: RequestContext, public_id: Any) -> EndUserImport:
+    """One CSV import of the acting reseller; another organisation's import does not exist (404)."""
+    owner = _reseller_scope(ctx)
+    if owner is None:
+        raise NotFoundError()
+    record: EndUserImport = EndUserImport.objects.defer("data").get_for_org(owner, public_id=public_id)
+    return record
 
 
 def license_list(*, ctx: RequestContext, end_user: EndUser | None = None) -> QuerySet[License]:

@@ -9,7 +9,7 @@ from django.tasks import task
 
 from trunkline.core import clock
 from trunkline.licensing.enforcement import penalties_enforce
-from trunkline.licensing.services import license_tests_expire
+from trunkline.licensing.services import end_user_import_run, license_tests_expire
 
 logger = logging.getLogger(__name__)
 
@@ -29,4 +29,17 @@ def penalties_enforce_task() -> dict[str, int]:
     """Disable all licenses of resellers whose penalty invoice is overdue, where policy says so (RT-6.4)."""
     result = penalties_enforce(at=clock.now())
     logger.info("penalties enforced", extra=result)
+    return result
+
+
+@task()
+def end_user_import_task(import_id: int) -> dict[str, int]:
+    """Create the end users of an uploaded CSV, a small transaction per batch of rows (the page shows the progress).
+    Safe to run again: it resumes after the rows already done and never creates one twice."""
+    record = end_user_import_run(import_id=import_id)
+    result = {"rows": record.rows_total, "created": record.created, "refused": len(record.errors)}
+    logger.info(  # "created" is a LogRecord attribute of its own
+        "end users imported",
+        extra={"rows": record.rows_total, "imported": record.created, "refused": len(record.errors)},
+    )
     return result

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,7 @@ from trunkline.licensing.models import EndUserAffiliation, LicensingAccount, Poo
 from trunkline.licensing.selectors import (
     dashboard,
     end_user_get,
+    end_user_import_get,
     end_user_list,
     license_get,
     license_list,
@@ -38,7 +40,7 @@ from trunkline.licensing.selectors import (
 from trunkline.licensing.services import (
     activation_offline_create,
     end_user_create,
-    end_user_import_csv,
+    end_user_import_start,
     license_assign,
     license_get_by_key,
     license_key_reissue,
@@ -97,6 +99,59 @@ def chart(series: list[tuple[Any, int]], *, width: int = 900, height: int = 150)
     return {"bars": bars, "width": width, "height": height, "peak": peak, "total": sum(c for _d, c in series)}
 
 
+def _create_end_user(request: HttpRequest, form: EndUserForm, organization: Organization | None = None) -> Any:
+    """Create the end user of a posted form (for the acting reseller, or for ``organization`` when staff act on its
+    behalf); the new end user, or None with the service's errors put on the form."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        end_user = end_user_create(
+            ctx=request.ctx,  # type: ignore[attr-defined]
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            address=data["address"],
+            is_affiliated=data["affiliation"] == "yes",
+            external_reference=data["external_reference"],
+            organization=organization,
+        )
+    except DomainError as error:
+        for name, errors in getattr(error, "fields", {}).items():
+            for message in errors:
+                form.add_error(name if name in form.fields else None, message)
+        if not getattr(error, "fields", None):
+            form.add_error(None, error.message)
+        return None
+    messages.success(request, _("%(name)s was added.") % {"name": end_user.name})
+    return end_user
+
+
+def _assign_from_form(
+    request: HttpRequest, context: dict[str, Any], end_user_id: UUID, organization: Organization | None = None
+) -> int:
+    """Assign the End-Point or Test License the assignment form asks for; puts the key or the refusal in
+    ``context`` and returns the page's status."""
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        context["assign_form"] = form
+        return 422
+    assign = license_test_assign if request.POST.get("kind") == "test" else license_assign
+    try:
+        license, key = assign(
+            ctx=request.ctx,  # type: ignore[attr-defined]
+            end_user_id=end_user_id,
+            product_id=form.cleaned_data["product"].public_id,
+            organization=organization,
+        )
+    except DomainError as error:
+        context["assign_error"] = error.message
+        return error.http_status
+    context["new_key"] = key
+    context["new_license"] = license
+    return 200
+
+
 # --- Reseller ------------------------------------------------------------------------------------------------------
 
 
@@ -116,37 +171,24 @@ def end_user_index(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "import"
         else CsvImportForm()
     )
-    report = None
     status = 200
     if request.method == "POST" and request.POST.get("action") == "import":
         if import_form.is_valid():
+            upload = import_form.cleaned_data["file"]
             try:
-                report = end_user_import_csv(ctx=ctx, data=import_form.cleaned_data["file"].read())
-            except DomainError as error:
-                import_form.add_error("file", error.message)
-        status = 422 if import_form.errors or (report and report.errors) else 200
-    elif request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                end_user = end_user_create(
-                    ctx=ctx,
-                    name=data["name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    is_affiliated=data["affiliation"] == "yes",
-                    external_reference=data["external_reference"],
+                record = end_user_import_start(
+                    ctx=ctx, data=upload.read(), file_name=upload.name or "", language=translation.get_language() or ""
                 )
             except DomainError as error:
-                for name, errors in getattr(error, "fields", {}).items():
-                    for message in errors:
-                        form.add_error(name if name in form.fields else None, message)
-                if not getattr(error, "fields", None):
-                    form.add_error(None, error.message)
+                for message in getattr(error, "fields", {}).get("file", []) or [error.message]:
+                    import_form.add_error("file", message)
             else:
-                messages.success(request, _("%(name)s was added.") % {"name": end_user.name})
-                return redirect("licensing:end_user", end_user_id=end_user.public_id)
+                return redirect("licensing:end_user_import", import_id=record.public_id)
+        status = 422
+    elif request.method == "POST":
+        end_user = _create_end_user(request, form)
+        if end_user is not None:
+            return redirect("licensing:end_user", end_user_id=end_user.public_id)
         status = 422
     query = request.GET.get("q", "")
     return render(
@@ -157,15 +199,30 @@ def end_user_index(request: HttpRequest) -> HttpResponse:
             "query": query,
             "form": form,
             "import_form": import_form,
-            "report": report,
         },
         status=status,
     )
 
 
-def _end_user_context(request: HttpRequest, end_user_id: UUID) -> dict[str, Any]:
+@reseller_page
+def end_user_import(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """A CSV import: a determinate progress bar (rows done of rows total) while the task runs, then the report."""
+    record = end_user_import_get(ctx=request.ctx, public_id=import_id)  # type: ignore[attr-defined]
+    return render(request, "licensing/end_user_import.html", {"import": record})
+
+
+@reseller_page
+def end_user_import_progress(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """The progress partial the import page polls every second (htmx) until the import is done."""
+    record = end_user_import_get(ctx=request.ctx, public_id=import_id)  # type: ignore[attr-defined]
+    return render(request, "licensing/_import_progress.html", {"import": record})
+
+
+def _end_user_context(
+    request: HttpRequest, end_user_id: UUID, organization: Organization | None = None
+) -> dict[str, Any]:
     ctx = request.ctx  # type: ignore[attr-defined]
-    end_user = end_user_get(ctx=ctx, public_id=end_user_id)
+    end_user = end_user_get(ctx=ctx, public_id=end_user_id, organization=organization)
     licenses = list(license_list(ctx=ctx, end_user=end_user))
     for license in licenses:
         license.resets_this_week = resets_this_week(license=license)  # type: ignore[attr-defined]
@@ -173,8 +230,10 @@ def _end_user_context(request: HttpRequest, end_user_id: UUID) -> dict[str, Any]
         "end_user": end_user,
         "licenses": licenses,
         "affiliations": EndUserAffiliation.objects.filter(end_user=end_user),
-        "pools": Pool.objects.filter(organization=ctx.organization).select_related("product"),
+        "pools": Pool.objects.filter(organization=organization or ctx.organization).select_related("product"),
         "assign_form": AssignForm(),
+        "ops_organization": organization,
+        "can_assign": ctx.has_scope("ops:manage") if organization is not None else ctx.has_scope("licensing:assign"),
     }
 
 
@@ -195,23 +254,11 @@ def end_user_detail(request: HttpRequest, end_user_id: UUID) -> HttpResponse:
             context = _end_user_context(request, end_user_id)
             context["new_key"], context["new_license"] = key, license
     elif request.method == "POST":
-        form = AssignForm(request.POST)
-        if form.is_valid():
-            assign = license_test_assign if request.POST.get("kind") == "test" else license_assign
-            try:
-                license, key = assign(
-                    ctx=ctx, end_user_id=end_user_id, product_id=form.cleaned_data["product"].public_id
-                )
-            except DomainError as error:
-                context["assign_error"] = error.message
-                status = 409 if error.http_status == 409 else error.http_status
-            else:
-                context = _end_user_context(request, end_user_id)
-                context["new_key"] = key
-                context["new_license"] = license
-        else:
-            status = 422
-            context["assign_form"] = form
+        outcome: dict[str, Any] = {}
+        status = _assign_from_form(request, outcome, end_user_id)
+        if status == 200:
+            context = _end_user_context(request, end_user_id)
+        context.update(outcome)
     return render(request, "licensing/end_user_detail.html", context, status=status)
 
 
@@ -246,7 +293,16 @@ def ops_reseller(request: HttpRequest, organization_id: UUID) -> HttpResponse:
     reason_form = (
         ReasonForm(request.POST or None) if request.POST.get("action") in ("disable", "enable") else ReasonForm()
     )
-    if request.method == "POST":
+    end_user_form = EndUserForm(request.POST or None) if request.POST.get("action") == "create" else EndUserForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "create":
+        end_user = _create_end_user(request, end_user_form, organization)
+        if end_user is not None:
+            return redirect(
+                "licensing:ops_end_user", organization_id=organization.public_id, end_user_id=end_user.public_id
+            )
+        status = 422
+    elif request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "allot" and allotment_form.is_valid():
@@ -279,8 +335,28 @@ def ops_reseller(request: HttpRequest, organization_id: UUID) -> HttpResponse:
             "licenses": license_list(ctx=ctx).filter(organization=organization).order_by("-assigned_at", "-pk")[:50],
             "allotment_form": allotment_form,
             "reason_form": reason_form,
+            "form": end_user_form,
         },
+        status=status,
     )
+
+
+@operator_page("ops:read")
+@not_found_is_404
+def ops_end_user(request: HttpRequest, organization_id: UUID, end_user_id: UUID) -> HttpResponse:
+    """A reseller's end user as staff see it; with ``ops:manage`` they assign End-Point and Test Licenses on the
+    reseller's behalf, from its pool and allotment under the same rules (the services check the scope again)."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    organization = reseller_get(ctx=ctx, public_id=organization_id)
+    context = _end_user_context(request, end_user_id, organization)
+    status = 200
+    if request.method == "POST":
+        outcome: dict[str, Any] = {}
+        status = _assign_from_form(request, outcome, end_user_id, organization)
+        if status == 200:
+            context = _end_user_context(request, end_user_id, organization)
+        context.update(outcome)
+    return render(request, "licensing/end_user_detail.html", context, status=status)
 
 
 @operator_page("ops:read")
@@ -356,8 +432,20 @@ urlpatterns = [
     path("reseller/licensing/", reseller_dashboard, RESELLER, name="dashboard"),
     path("reseller/licensing/end-users/", end_user_index, RESELLER, name="end_users"),
     path("reseller/licensing/end-users/<uuid:end_user_id>/", end_user_detail, RESELLER, name="end_user"),
+    path("reseller/licensing/end-users/imports/<uuid:import_id>/", end_user_import, RESELLER, name="end_user_import"),
+    path(
+        "reseller/licensing/end-users/imports/<uuid:import_id>/progress/",
+        end_user_import_progress,
+        RESELLER,
+        name="end_user_import_progress",
+    ),
     path("ops/licensing/", ops_index, name="ops_index"),
     path("ops/licensing/resellers/<uuid:organization_id>/", ops_reseller, name="ops_reseller"),
+    path(
+        "ops/licensing/resellers/<uuid:organization_id>/end-users/<uuid:end_user_id>/",
+        ops_end_user,
+        name="ops_end_user",
+    ),
     path("ops/licensing/licenses/<uuid:license_id>/", ops_license, name="ops_license"),
     path("ops/licensing/licenses/<uuid:license_id>/reset/", ops_license_reset, name="ops_license_reset"),
     path("ops/licensing/licenses/<uuid:license_id>/offline/", ops_license_offline, name="ops_license_offline"),

@@ -13,7 +13,13 @@ from trunkline.licensing.services.activations import (
     activation_validate,
     license_reset_override,
 )
-from trunkline.licensing.services.end_users import ImportReport, end_user_create, end_user_import_csv, end_user_update
+from trunkline.licensing.services.end_users import (
+    end_user_create,
+    end_user_import_batch,
+    end_user_import_run,
+    end_user_import_start,
+    end_user_update,
+)
 from trunkline.licensing.services.licenses import (
     license_assign,
     license_get_by_key,
@@ -36,7 +42,6 @@ from trunkline.licensing.services.pools import (
 __all__ = [
     "Caller",
     "Certified",
-    "ImportReport",
     "Validation",
     "account_of",
     "activation_activate",
@@ -47,7 +52,9 @@ __all__ = [
     "activation_updates",
     "activation_validate",
     "end_user_create",
-    "end_user_import_csv",
+    "end_user_import_batch",
+    "end_user_import_run",
+    "end_user_import_start",
     "end_user_update",
     "license_assign",
     "license_get_by_key",

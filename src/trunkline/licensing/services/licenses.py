@@ -38,7 +38,7 @@ from trunkline.licensing.models import (
     LicensingAccount,
     Pool,
 )
-from trunkline.licensing.services.end_users import _require_reseller
+from trunkline.licensing.services.end_users import _require_reseller, acting_reseller
 from trunkline.licensing.services.pools import account_of, policy_for, pools_forfeit, require_operator_staff
 from trunkline.tenancy.models import Organization
 
@@ -87,7 +87,12 @@ def _expire_test_licenses(*, end_user: EndUser, at: datetime, reason: str) -> in
 
 
 def license_assign(
-    *, ctx: RequestContext, end_user_id: UUID, product_id: UUID, at: datetime | None = None
+    *,
+    ctx: RequestContext,
+    end_user_id: UUID,
+    product_id: UUID,
+    at: datetime | None = None,
+    organization: Organization | None = None,
 ) -> tuple[License, str]:
     """Take one End-Point License from the reseller's pool and give it to the end user (RT-4.3, RT-4.4, RT-4.10).
 
@@ -95,9 +100,8 @@ def license_assign(
     in the same UPDATE of the reseller's counters. The end user's active Test Licenses expire at once (RT-4.6). The
     key is returned once, for the reseller's screen, and emailed to the end user after commit.
     """
-    _require_reseller(ctx)
+    reseller = acting_reseller(ctx, organization)
     at = at or clock.now()
-    reseller = ctx.organization
     _require_usable_reseller(reseller)
     with transaction.atomic():
         end_user = EndUser.objects.select_for_update().get_for_org(reseller, public_id=end_user_id)
@@ -154,6 +158,7 @@ def license_assign(
                 "test_licenses_expired": expired,
                 "policy": license.policy,
             },
+            organization=reseller,
             at=at,
         )
         transaction.on_commit(partial(_send_key, license_id=license.pk, key=key))
@@ -161,13 +166,17 @@ def license_assign(
 
 
 def license_test_assign(
-    *, ctx: RequestContext, end_user_id: UUID, product_id: UUID, at: datetime | None = None
+    *,
+    ctx: RequestContext,
+    end_user_id: UUID,
+    product_id: UUID,
+    at: datetime | None = None,
+    organization: Organization | None = None,
 ) -> tuple[License, str]:
     """Give an end user a Test License from the allotment (RT-4.6): only while holding no End-Point License, on at
     most ``test_occasions_per_end_user`` occasions, valid ``test_validity_days`` from now."""
-    _require_reseller(ctx)
+    reseller = acting_reseller(ctx, organization)
     at = at or clock.now()
-    reseller = ctx.organization
     _require_usable_reseller(reseller)
     with transaction.atomic():
         end_user = EndUser.objects.select_for_update().get_for_org(reseller, public_id=end_user_id)
@@ -208,6 +217,7 @@ def license_test_assign(
             action="licensing.test_license_assigned",
             target=license,
             changes={"end_user": str(end_user.public_id), "product": product.code, "policy": license.policy},
+            organization=reseller,
             at=at,
         )
         transaction.on_commit(partial(_send_key, license_id=license.pk, key=key))

@@ -15,7 +15,8 @@ from trunkline.licensing.errors import AffiliateCapExceededError, PoolExhaustedE
 from trunkline.licensing.models import EndUserAffiliation, License, LicensingAccount, Pool, PoolCredit
 from trunkline.licensing.services import (
     end_user_create,
-    end_user_import_csv,
+    end_user_import_run,
+    end_user_import_start,
     end_user_update,
     license_assign,
     license_test_assign,
@@ -140,26 +141,25 @@ def test_the_affiliated_flag_is_required_and_its_history_kept(reseller_ctx):
 
     assert set(PERSONAL_DATA["licensing.EndUser"]) == {"name", "email", "phone", "address"}
     assert "fingerprint_hash" in PERSONAL_DATA["licensing.Activation"]
+    assert "data" in PERSONAL_DATA["licensing.EndUserImport"]
 
 
 def test_csv_import_creates_valid_rows_and_reports_the_others(reseller_ctx):
-    """Two good rows are created; the bad row is reported with its line number and fields."""
+    """Two good rows are created; the bad row is reported with its line number and every problem of it."""
     data = (
         b"name,email,phone,address,affiliated,reference\n"
         b"Ana,ana@example.com,+35921234567,Sofia,no,A1\n"
         b",bad-email,,,maybe,\n"
         b"Boris,boris@example.com,,,yes,\n"
     )
-    report = end_user_import_csv(ctx=reseller_ctx, data=data)
-    assert (report.rows, report.created) == (3, 2)
-    assert report.errors == [
+    record = end_user_import_run(import_id=end_user_import_start(ctx=reseller_ctx, data=data).pk)
+    assert (record.rows_total, record.rows_done, record.created) == (3, 3, 2)
+    assert record.errors == [
         {
             "row": 3,
-            "fields": {
-                "name": ["Give the end user's name."],
-                "email": ["Give a valid email address; the license key is sent there."],
-                "is_affiliated": ["Choose whether the end user is an Affiliated Party or an independent third party."],
-            },
+            "message": "name: Give the end user's name.; "
+            "email: Give a valid email address; the license key is sent there.; "
+            "affiliated: Choose whether the end user is an Affiliated Party or an independent third party.",
         }
     ]
 

@@ -1,4 +1,5 @@
-// The CSV import: upload with a progress bar, then show the report the server answers, without leaving the page.
+// The CSV import: upload with a determinate progress bar, then go to the import's page, where the rows' progress
+// is polled (htmx) while a background task imports them. A refused file comes back as the page with its error.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-progress]")) {
@@ -12,17 +13,20 @@ document.addEventListener("DOMContentLoaded", () => {
         if (progress.lengthComputable) {
           bar.max = progress.total;
           bar.value = progress.loaded;
-          if (progress.loaded === progress.total) bar.removeAttribute("value"); // uploaded: the server imports
         }
       });
       request.addEventListener("load", () => {
+        if (request.responseURL && request.responseURL !== window.location.href) {
+          window.location.assign(request.responseURL); // stored: the import page shows the rows' progress
+          return;
+        }
         const page = new DOMParser().parseFromString(request.responseText, "text/html");
         const fresh = page.querySelector("main");
         if (fresh) document.querySelector("main").replaceWith(fresh);
       });
       request.addEventListener("error", () => form.submit());
       bar.hidden = false;
-      bar.removeAttribute("value");
+      bar.value = 0;
       form.querySelector("button[type=submit]").disabled = true;
       request.send(new FormData(form));
     });
