@@ -32,7 +32,10 @@ from trunkline.tenancy.models import Organization
 
 organization = Organization.objects.get(pk=int(os.environ["ISSUE_ORGANIZATION"]))
 go, count = Path(os.environ["ISSUE_GO"]), int(os.environ["ISSUE_COUNT"])
-while not go.exists():
+start_by = time.monotonic() + 60
+while not go.exists():  # the start barrier, so all issuers race; give up rather than wait forever
+    if time.monotonic() > start_by:
+        raise SystemExit("the test never said go")
     time.sleep(0.01)
 issued = attempt = 0
 while issued < count:

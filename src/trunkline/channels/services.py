@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
+from trunkline.channels.adapters import SUPPORTED_PROVIDERS
 from trunkline.channels.models import Channel, InboundEvent
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
+from trunkline.core.errors import ValidationFailedError
 
 
 def channel_create(
@@ -33,6 +36,10 @@ def channel_create(
 ) -> Channel:
     """Connect a provider. Secrets in ``credentials`` are stored encrypted; the audit trail never shows them."""
     require_scope(ctx, "channels:manage")
+    if provider not in SUPPORTED_PROVIDERS:
+        raise ValidationFailedError(
+            fields={"provider": [_("This provider cannot be connected yet. Choose Twilio Programmable Messaging.")]}
+        )
     channel = Channel(
         organization=ctx.organization,
         name=name,

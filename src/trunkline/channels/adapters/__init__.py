@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from trunkline.channels.models import Channel
 
 
+# Providers with a working adapter; a channel can be connected only to one of these (SMPP 3.4 is issue 8's next step).
+SUPPORTED_PROVIDERS = frozenset({"twilio"})
+
+
 def adapter_for(channel: Channel) -> Adapter:
     credentials = channel.credentials
     if channel.provider == "twilio":
