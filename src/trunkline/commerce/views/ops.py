@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trunkline.accounts.surfaces import View, operator_page
+from trunkline.commerce.forms import OrderSignForm
 from trunkline.commerce.models import CANCELLABLE, INVOICEABLE, Order, OrderKind, OrderStatus, SignatureSide
 from trunkline.commerce.selectors import order_get, order_list, product_list
 from trunkline.commerce.services import order_cancel, order_sign, purchase_order_create
@@ -363,21 +364,11 @@ def order_new(request: HttpRequest) -> HttpResponse:
 # ---- One order -------------------------------------------------------------------------------------------------
 
 
-class VendorSignForm(forms.Form):
-    signer_name = forms.CharField(
-        label=gettext_lazy("Signed for the vendor by (name and role)"),
-        max_length=300,
-        help_text=gettext_lazy("For example: Olga Petrova, sales director."),
-    )
-    document = forms.FileField(
-        label=gettext_lazy("Signed PDF"),
-        required=False,
-        help_text=gettext_lazy(
-            "Leave empty to sign here with a click (your address and browser are kept as evidence), or upload the "
-            "order signed on paper (PDF, at most 10 MB)."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
-    )
+class VendorSignForm(OrderSignForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signer_name"].label = gettext_lazy("Signed for the vendor by (name and role)")
+        self.fields["signer_name"].help_text = gettext_lazy("For example: Olga Petrova, sales director.")
 
 
 class CancelForm(forms.Form):

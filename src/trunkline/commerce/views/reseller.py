@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trunkline.accounts.surfaces import View, surface_page
+from trunkline.commerce.forms import OrderSignForm
 from trunkline.commerce.models import CANCELLABLE, Order, OrderKind, OrderStatus, PriceTier, Product, SignatureSide
 from trunkline.commerce.selectors import (
     PriceQuote,
@@ -261,23 +262,6 @@ def order_new(request: HttpRequest) -> HttpResponse:
 # ---- One order -------------------------------------------------------------------------------------------------
 
 
-class SignForm(forms.Form):
-    signer_name = forms.CharField(
-        label=gettext_lazy("Signed by (name and role)"),
-        max_length=300,
-        help_text=gettext_lazy("For example: Ivan Petrov, managing director."),
-    )
-    document = forms.FileField(
-        label=gettext_lazy("Signed PDF"),
-        required=False,
-        help_text=gettext_lazy(
-            "Leave empty to sign here with a click (your address and browser are kept as evidence), or upload the "
-            "order signed on paper (PDF, at most 10 MB)."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
-    )
-
-
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why do you cancel the order?"),
@@ -319,7 +303,7 @@ def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
     ctx = acting_ctx(request)
     order = order_get(ctx=ctx, order_id=order_id)
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    sign_form = SignForm(request.POST or None, request.FILES or None) if action == "sign" else SignForm()
+    sign_form = OrderSignForm(request.POST or None, request.FILES or None) if action == "sign" else OrderSignForm()
     cancel_form = CancelForm(request.POST or None) if action == "cancel" else CancelForm()
     can_manage = ctx.has_scope("billing:manage")
     status = 200
