@@ -12,11 +12,13 @@ from trunkline.core.models import OrganizationScopedModel
 
 class ChannelKind(models.TextChoices):
     SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
 
 
 class Provider(models.TextChoices):
     TWILIO = "twilio", _("Twilio Programmable Messaging")
     SMPP = "smpp", _("SMPP 3.4")
+    SMTP = "smtp", _("Email (SMTP out; IMAP or inbound SMTP in)")
 
 
 class ChannelStatus(models.TextChoices):
@@ -31,10 +33,17 @@ class Channel(OrganizationScopedModel):
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices, default=ChannelKind.SMS)
     provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices)
     status = models.CharField(_("status"), max_length=16, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE)
-    sender = models.CharField(_("sender"), max_length=32, help_text=_("E.164 number or alphanumeric sender ID."))
+    sender = models.CharField(
+        _("sender"), max_length=254, help_text=_("E.164 number, alphanumeric sender ID or email address.")
+    )
     account_id = models.CharField(_("account"), max_length=64, blank=True)
     api_base_url = models.URLField(_("provider address"), blank=True)
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    # Provider settings that are not secret, by kind. Email (provider "smtp"): smtp_host, smtp_port,
+    # smtp_security ("starttls" | "tls" | "none"), smtp_username, imap_host, imap_port, imap_security,
+    # imap_username, imap_folder ("INBOX"), dkim_domain, dkim_selector. Its secrets (smtp_password, imap_password,
+    # dkim_private_key) are in the encrypted credentials. SMPP: host, port, system_type, ...
+    settings = models.JSONField(_("provider settings"), default=dict, blank=True)
     # Sender identification on promotional messages (PT-8.10)
     identification_name = models.CharField(_("identification name"), max_length=80, blank=True)
     identification_contact = models.CharField(_("identification contact"), max_length=80, blank=True)

@@ -18,6 +18,7 @@ class Outbound:
     idempotency_key: str
     status_callback: str = ""
     parts: tuple[str, ...] = ()  # pre-split segments, for protocols that submit parts themselves (SMPP)
+    mime: bytes = b""  # email: the whole RFC 5322 message as composed by the inbox (headers included)
 
 
 @dataclass(frozen=True)
