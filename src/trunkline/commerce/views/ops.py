@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import wraps
@@ -39,6 +38,7 @@ from trunkline.commerce.models import CANCELLABLE, INVOICEABLE, Order, OrderKind
 from trunkline.commerce.selectors import order_get, order_list, product_list
 from trunkline.commerce.services import order_cancel, order_sign, purchase_order_create
 from trunkline.commerce.services.orders import MAX_QUANTITY
+from trunkline.commerce.views.timeline import order_timeline
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError, ValidationFailedError
@@ -380,30 +380,6 @@ class CancelForm(forms.Form):
     )
 
 
-@dataclass(frozen=True)
-class Step:
-    label: Any
-    at: datetime | None
-    done: bool
-
-
-def timeline(order: Order) -> list[Step]:
-    steps = [Step(gettext_lazy("Placed"), order.placed_at, True)]
-    if order.kind == OrderKind.PURCHASE:
-        steps.append(Step(gettext_lazy("Signed by both sides"), order.binding_at, order.binding_at is not None))
-    else:
-        steps.append(Step(gettext_lazy("Binding"), order.binding_at, order.binding_at is not None))
-    steps += [
-        Step(gettext_lazy("Invoiced"), order.invoiced_at, order.invoiced_at is not None),
-        Step(gettext_lazy("Paid"), order.paid_at, order.paid_at is not None),
-        Step(gettext_lazy("Fulfilled"), order.fulfilled_at, order.fulfilled_at is not None),
-    ]
-    if order.status == OrderStatus.CANCELLED:
-        steps = [step for step in steps if step.done]
-        steps.append(Step(gettext_lazy("Cancelled"), order.cancelled_at, True))
-    return steps
-
-
 def _perform(request: HttpRequest, order: Order, action: str, form: forms.Form) -> str | None:
     """Run the chosen action through its service; the success message, or None with the refusal on the form."""
     ctx = staff_ctx(request)
@@ -455,7 +431,7 @@ def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
         {
             "order": order,
             "lines": lines,
-            "timeline": timeline(order),
+            "timeline": order_timeline(order),
             "is_purchase": order.kind == OrderKind.PURCHASE,
             "signature_sides": [
                 (SignatureSide.RESELLER.label, signatures.get(SignatureSide.RESELLER)),

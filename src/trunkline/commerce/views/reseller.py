@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -38,6 +37,7 @@ from trunkline.commerce.selectors import (
 )
 from trunkline.commerce.services import order_cancel, order_place_online, order_sign
 from trunkline.commerce.services.orders import MAX_QUANTITY, RESELLER_TERMS
+from trunkline.commerce.views.timeline import order_timeline
 from trunkline.core.context import RequestContext
 from trunkline.core.errors import DomainError, NotFoundError, ValidationFailedError
 from trunkline.terms.gate import terms_required
@@ -274,30 +274,6 @@ def order_url(order: Order) -> str:
     return reverse("commerce:reseller_order", kwargs={"order_id": order.public_id})
 
 
-@dataclass(frozen=True)
-class Step:
-    label: Any
-    at: datetime | None
-    done: bool
-
-
-def _timeline(order: Order) -> list[Step]:
-    steps = [Step(gettext_lazy("Placed"), order.placed_at, True)]
-    if order.kind == OrderKind.PURCHASE:
-        steps.append(Step(gettext_lazy("Signed by both sides"), order.binding_at, order.binding_at is not None))
-    else:
-        steps.append(Step(gettext_lazy("Binding"), order.binding_at, order.binding_at is not None))
-    steps += [
-        Step(gettext_lazy("Invoiced"), order.invoiced_at, order.invoiced_at is not None),
-        Step(gettext_lazy("Paid"), order.paid_at, order.paid_at is not None),
-        Step(gettext_lazy("Fulfilled"), order.fulfilled_at, order.fulfilled_at is not None),
-    ]
-    if order.status == OrderStatus.CANCELLED:
-        steps = [step for step in steps if step.done]
-        steps.append(Step(gettext_lazy("Cancelled"), order.cancelled_at, True))
-    return steps
-
-
 @reseller_page()
 def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
     ctx = acting_ctx(request)
@@ -345,7 +321,7 @@ def order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
         {
             "order": order,
             "lines": lines,
-            "timeline": _timeline(order),
+            "timeline": order_timeline(order),
             "is_purchase": order.kind == OrderKind.PURCHASE,
             "signature_sides": [
                 (SignatureSide.RESELLER.label, signatures.get(SignatureSide.RESELLER)),
