@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Real Postfix + Dovecot on loopback: the ``mail_servers`` fixture and the ``mail`` marker.
+pytest_plugins = ["trunkline.channels.testing_mail"]
+
 
 @pytest.fixture(autouse=True)
 def _tasks_run_immediately(settings, request):

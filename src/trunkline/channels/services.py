@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
 from trunkline.channels.adapters import SUPPORTED_PROVIDERS
-from trunkline.channels.models import Channel, InboundEvent
+from trunkline.channels.domain.email import event_key_for
+from trunkline.channels.email_settings import email_settings_clean
+from trunkline.channels.models import Channel, ChannelKind, InboundEvent, Provider
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import ValidationFailedError
@@ -23,6 +27,8 @@ def channel_create(
     name: str,
     provider: str,
     sender: str,
+    kind: str = ChannelKind.SMS,
+    settings: dict[str, Any] | None = None,
     account_id: str = "",
     credentials: dict[str, Any] | None = None,
     api_base_url: str = "",
@@ -34,17 +40,33 @@ def channel_create(
     retry_base_seconds: int = 30,
     expected_daily_segments: int = 10_000,
 ) -> Channel:
-    """Connect a provider. Secrets in ``credentials`` are stored encrypted; the audit trail never shows them."""
+    """Connect a provider. Secrets in ``credentials`` are stored encrypted; the audit trail never shows them.
+
+    An email channel (``kind="email"``, provider ``smtp``) takes its address as ``sender``, its servers in
+    ``settings`` and its passwords and DKIM key in ``credentials`` (see ``email_settings.email_settings_clean``)."""
     require_scope(ctx, "channels:manage")
     if provider not in SUPPORTED_PROVIDERS:
         raise ValidationFailedError(
-            fields={"provider": [_("This provider cannot be connected yet. Choose Twilio Programmable Messaging.")]}
+            fields={
+                "provider": [
+                    _("This provider cannot be connected yet. Choose Twilio Programmable Messaging or email (SMTP).")
+                ]
+            }
         )
+    if (kind == ChannelKind.EMAIL) != (provider == Provider.SMTP):
+        raise ValidationFailedError(
+            fields={"kind": [_("Email channels use the email (SMTP) provider, and only they.")]}
+        )
+    settings = dict(settings or {})
+    if kind == ChannelKind.EMAIL:
+        sender, settings = email_settings_clean(sender=sender, settings=settings, credentials=credentials or {})
     channel = Channel(
         organization=ctx.organization,
         name=name,
+        kind=kind,
         provider=provider,
         sender=sender,
+        settings=settings,
         account_id=account_id,
         api_base_url=api_base_url,
         identification_name=identification_name,
@@ -63,7 +85,13 @@ def channel_create(
             ctx=ctx,
             action="channel.created",
             target=channel,
-            changes={"provider": provider, "sender": sender, "credentials": sorted((credentials or {}).keys())},
+            changes={
+                "provider": provider,
+                "kind": kind,
+                "sender": sender,
+                "settings": settings,  # never secret: secrets are refused there (email_settings_clean)
+                "credentials": sorted((credentials or {}).keys()),
+            },
         )
     return channel
 
@@ -84,3 +112,34 @@ def inbound_event_store(
             )
     except IntegrityError:
         return None
+
+
+INBOUND_EMAIL_SOURCES = ("imap", "smtp")
+
+
+def inbound_email_store(
+    *,
+    channel: Channel,
+    raw: bytes,
+    source: str,
+    mail_from: str = "",
+    rcpt_to: Sequence[str] = (),
+    ref: str = "",
+    at: datetime | None = None,
+) -> InboundEvent | None:
+    """Keep one received email exactly as it arrived, from IMAP or the inbound SMTP receiver (one pipeline for both).
+
+    The event key is ``email:<Message-ID>`` (normalised) or ``email-sha256:<digest of the bytes>`` when it has none,
+    so the same message fetched twice, or received both ways, is stored once: a duplicate answers None. Nothing is
+    parsed beyond the Message-ID, so malformed mail is stored as received. The payload (the inbox's contract):
+    ``{"source": "imap"|"smtp", "raw": <base64 of the bytes>, "mail_from": ..., "rcpt_to": [...], "ref": ...}``."""
+    if source not in INBOUND_EMAIL_SOURCES:
+        raise ValueError(f"Unknown inbound email source {source!r}.")
+    payload = {
+        "source": source,
+        "raw": base64.b64encode(raw).decode("ascii"),
+        "mail_from": mail_from,
+        "rcpt_to": list(rcpt_to),
+        "ref": ref,
+    }
+    return inbound_event_store(channel=channel, kind="message", event_key=event_key_for(raw), payload=payload, at=at)

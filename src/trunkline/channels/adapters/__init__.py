@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 # Providers with a working adapter; a channel can be connected only to one of these (SMPP 3.4 is issue 8's next step).
-SUPPORTED_PROVIDERS = frozenset({"twilio"})
+SUPPORTED_PROVIDERS = frozenset({"twilio", "smtp"})
 
 
 def adapter_for(channel: Channel) -> Adapter:
@@ -23,5 +23,16 @@ def adapter_for(channel: Channel) -> Adapter:
             account_sid=channel.account_id,
             auth_token=str(credentials.get("auth_token", "")),
             base_url=channel.api_base_url,
+        )
+    if channel.provider == "smtp":
+        from trunkline.channels import email_policy
+        from trunkline.channels.adapters.email import email_adapter_for
+
+        return email_adapter_for(
+            settings=channel.settings,
+            credentials=credentials,
+            sender=channel.sender,
+            timeout=email_policy.smtp_timeout_seconds(),
+            tls_context=email_policy.tls_context(),
         )
     raise NotImplementedError(f"No adapter for provider {channel.provider!r}.")
