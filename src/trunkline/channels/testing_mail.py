@@ -132,7 +132,9 @@ class MailServers:
             [POSTFIX, "-c", str(self.postfix_dir), "start"], capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
-            raise RuntimeError(f"Postfix did not start: {result.stderr or result.stdout}")
+            raise RuntimeError(
+                f"Postfix did not start: {result.stderr or result.stdout}{self._log(self.postfix_dir / 'maillog')}"
+            )
         self._postfix_started = True
         wait_until(lambda: _port_open(self.smtp_port), what="Postfix to listen")
         atexit.register(self.stop)
@@ -491,17 +493,23 @@ def mail_servers() -> Iterator[MailServers]:
     reason = mail_servers_missing()
     if reason:
         pytest.skip(reason)
-    root = Path(tempfile.mkdtemp(prefix="trunkline-mail-"))
-    root.chmod(0o755)  # Postfix's and Dovecot's unprivileged processes reach their directories under it
-    servers = MailServers(root)
-    try:
-        servers.start()
-    except Exception:
-        servers.stop()
-        raise
+    servers = None
+    for attempt in range(3):  # a free port can be taken by another process before the server binds it
+        root = Path(tempfile.mkdtemp(prefix="trunkline-mail-"))
+        root.chmod(0o755)  # Postfix's and Dovecot's unprivileged processes reach their directories under it
+        servers = MailServers(root)
+        try:
+            servers.start()
+            break
+        except (RuntimeError, TimeoutError):
+            servers.stop()
+            shutil.rmtree(root, ignore_errors=True)
+            if attempt == 2:
+                raise
+    assert servers is not None
     yield servers
     servers.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(servers.root, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
