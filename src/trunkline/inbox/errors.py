@@ -38,3 +38,13 @@ class CampaignStateError(ConflictError):
 class NoPhoneError(ConflictError):
     code = "inbox.no_phone"
     message_template = _("The contact has no phone number.")
+
+
+class NoEmailError(ConflictError):
+    code = "inbox.no_email"
+    message_template = _("The contact has no email address.")
+
+
+class UnsubscribeLinkError(ValidationFailedError):
+    code = "inbox.unsubscribe_link"
+    message_template = _("This unsubscribe link is not valid.")

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.channels.domain import status as statuses
+from trunkline.core.ids import new_public_id
 from trunkline.core.models import OrganizationScopedModel
 
 STATUS_CHOICES = [(value, value) for value in statuses.ALL]
@@ -126,10 +127,20 @@ class Conversation(OrganizationScopedModel):
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_message_preview = models.CharField(max_length=160, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    # Email: replies come back to reply+<token>@<channel domain>, and "[#token]" in a subject finds the conversation
+    # when the threading headers are lost.
+    reply_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [models.Index(fields=["organization", "status", "-last_message_at"], name="inbox_conv_list")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "reply_token"],
+                condition=~models.Q(reply_token=""),
+                name="inbox_reply_token_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact} via {self.channel_id}"
@@ -156,7 +167,7 @@ class Message(OrganizationScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     channel = models.ForeignKey("messaging_channels.Channel", on_delete=models.PROTECT, related_name="+")
-    provider_message_id = models.CharField(max_length=100, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=statuses.PENDING)
     encoding = models.CharField(max_length=8, blank=True)
     segments = models.PositiveSmallIntegerField(default=0)
@@ -164,9 +175,18 @@ class Message(OrganizationScopedModel):
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)  # inbound: when received
+    # Email (issue 9): the headers that thread it, the sanitised HTML, and what went wrong reading it.
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    sender_address = models.CharField(max_length=254, blank=True)  # inbound From: as written (name <address>)
+    html = models.TextField(blank=True)  # sanitised (channels.domain.mail.html): safe for a sandboxed frame
+    email_message_id = models.CharField(max_length=255, blank=True)  # without brackets; ours on outbound mail
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)  # ids separated by spaces, oldest first
+    notes = models.JSONField(default=list, blank=True)  # [{"code": "unknown_charset", "charset": …}, …]
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "email_message_id"], name="inbox_message_email_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "direction", "provider_message_id"],
@@ -177,6 +197,30 @@ class Message(OrganizationScopedModel):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.body[:30]}"
+
+
+def attachment_path(instance: MessageAttachment, filename: str) -> str:
+    """Under the organisation, a random name: nothing the sender chose reaches the file system."""
+    return f"inbox/{instance.organization.public_id}/{new_public_id().hex}"
+
+
+class MessageAttachment(OrganizationScopedModel):
+    """A file that came with an email (or an inline image), kept in Django's storage; served only to the
+    organisation's agents, as a download (Content-Disposition: attachment, nosniff)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=200)  # as the sender named it, for the download only
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content_id = models.CharField(max_length=255, blank=True)  # inline images: what cid: sources refer to
+    is_inline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class CannedReply(OrganizationScopedModel):
@@ -209,13 +253,14 @@ class Delivery(OrganizationScopedModel):
         "inbox.CampaignRecipient", on_delete=models.CASCADE, null=True, blank=True, related_name="delivery"
     )
     idempotency_key = models.CharField(max_length=100)
-    to = models.CharField(max_length=32)
+    to = models.CharField(max_length=254)  # E.164 or an email address
     body = models.TextField()
+    mime = models.BinaryField(blank=True, default=b"")  # email: the whole RFC 5322 message, sent as is
     state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=statuses.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    provider_message_id = models.CharField(max_length=100, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
     segments = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
@@ -272,8 +317,9 @@ class UsageRecord(OrganizationScopedModel):
 
     channel = models.ForeignKey("messaging_channels.Channel", on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
-    messages = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)  # sent (handed to the provider)
     segments = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)  # inbound messages (email; inbound SMS is not metered yet)
     over_expected_alerted = models.BooleanField(default=False)
 
     class Meta:
@@ -340,7 +386,7 @@ RECIPIENT_FINAL = (
 class CampaignRecipient(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    phone = models.CharField(max_length=32)
+    phone = models.CharField(max_length=254)  # the address sent to: E.164, or an email address on an email channel
     status = models.CharField(max_length=20, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
     error = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -35,3 +35,19 @@ def max_body_characters() -> int:
 def campaign_batch_limit() -> int:
     """Most sends one campaign tick makes, whatever the throttle allows."""
     return int(getattr(settings, "INBOX_CAMPAIGN_BATCH", 500))
+
+
+def email_max_attachment_bytes() -> int:
+    """The largest attachment a received email may bring; a larger one is dropped with a note on the message."""
+    return int(getattr(settings, "INBOX_EMAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+
+
+def email_max_attachments() -> int:
+    """How many attachments of one received email are kept; the rest are dropped with a note."""
+    return int(getattr(settings, "INBOX_EMAIL_MAX_ATTACHMENTS", 20))
+
+
+def attachment_scanner() -> str:
+    """Dotted path of a callable ``scan(*, filename, content_type, data) -> str | None`` run on every received
+    attachment before it is stored (a virus scanner); a string answer is the reason it is refused. Empty: none."""
+    return str(getattr(settings, "INBOX_ATTACHMENT_SCANNER", "") or "")

@@ -46,6 +46,39 @@ def contact_for_phone(*, organization: Organization, phone: str, name: str = "")
         return Contact.objects.get(organization=organization, phone=phone)
 
 
+def contact_for_email(*, organization: Organization, email: str, name: str = "") -> Contact:
+    """The contact with this email identity (lower-cased), made on first mail (safe when two receivers race)."""
+    email = email.strip().lower()
+    identity = (
+        ContactIdentity.objects.select_related("contact")
+        .filter(organization=organization, kind=IdentityKind.EMAIL, value=email)
+        .first()
+    )
+    if identity is not None:
+        return identity.contact
+    existing = Contact.objects.filter(organization=organization, email__iexact=email).order_by("id").first()
+    try:
+        with transaction.atomic():
+            contact = existing or Contact.objects.create(organization=organization, email=email, name=name[:200])
+            ContactIdentity.objects.create(
+                organization=organization, contact=contact, kind=IdentityKind.EMAIL, value=email
+            )
+            return contact
+    except IntegrityError:
+        return ContactIdentity.objects.get(organization=organization, kind=IdentityKind.EMAIL, value=email).contact
+
+
+def contact_email(contact: Contact) -> str:
+    """Where email to the contact goes: its email identity, else its email field."""
+    value = (
+        ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.EMAIL)
+        .order_by("id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return value or contact.email
+
+
 def contact_create(*, ctx: RequestContext, name: str, phone: str = "", email: str = "") -> Contact:
     require_scope(ctx, "inbox:reply")
     phone = phone_normalise(phone) if phone else ""
@@ -63,7 +96,10 @@ def contact_create(*, ctx: RequestContext, name: str, phone: str = "", email: st
             )
         if email:
             ContactIdentity.objects.get_or_create(
-                organization=ctx.organization, kind=IdentityKind.EMAIL, value=email, defaults={"contact": contact}
+                organization=ctx.organization,
+                kind=IdentityKind.EMAIL,
+                value=email.strip().lower(),
+                defaults={"contact": contact},
             )
         audit_record(ctx=ctx, action="contact.created", target=contact)
     return contact

@@ -19,7 +19,7 @@ from trunkline.channels.adapters import adapter_for
 from trunkline.channels.adapters.base import WebhookRequest
 from trunkline.channels.domain import segments as sms_segments
 from trunkline.channels.domain import status as statuses
-from trunkline.channels.models import Channel, InboundEvent
+from trunkline.channels.models import Channel, ChannelKind, InboundEvent
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.inbox import policy
@@ -168,6 +168,20 @@ def conversation_reply(
             since = opted_out_at(contact=conversation.contact, channel=conversation.channel)
             if since is not None:
                 raise OptedOutError(contact=str(conversation.contact), at=since.isoformat(timespec="minutes"))
+        if conversation.channel.kind == ChannelKind.EMAIL:
+            from trunkline.inbox.services.email import email_outbound
+
+            message = email_outbound(
+                conversation=conversation,
+                body=body,
+                kind=MessageKind.MESSAGE,
+                author=ctx.user,
+                is_promotional=is_promotional,
+                idempotency_key=key,
+                at=at,
+            )
+            audit_record(ctx=ctx, action="message.sent", target=message, changes={"email": True}, at=at)
+            return message
         text = outbound_text(channel=conversation.channel, body=body, is_promotional=is_promotional, one_time=one_time)
         message = _outbound(
             conversation=conversation,
@@ -302,6 +316,13 @@ def inbound_event_process(*, event_id: int, at: datetime | None = None) -> Inbou
         if event.processed_at is not None:
             return event
         channel = event.channel
+        if channel.kind == ChannelKind.EMAIL:  # raw RFC 5322 from the IMAP poller or the SMTP receiver
+            from trunkline.inbox.services.email import email_event_process
+
+            event.error = email_event_process(event=event, at=at)
+            event.processed_at = at
+            event.save(update_fields=["processed_at", "error", "updated_at"])
+            return event
         parsed = adapter_for(channel).parse(event.kind, WebhookRequest(urls=(), headers={}, form=event.payload))
         if parsed.message is not None:
             inbound_message_record(channel=channel, message=parsed.message, at=event.received_at)

@@ -137,6 +137,7 @@ def delivery_send(*, delivery_id: int, at: datetime | None = None) -> Delivery:
             idempotency_key=delivery.idempotency_key,
             status_callback=status_callback_url(channel),
             parts=parts,
+            mime=bytes(delivery.mime or b""),
         )
         try:
             result = adapter.send(outbound)
@@ -293,6 +294,7 @@ def deliveries_send_batch(*, channel: Channel, delivery_ids: list[int], at: date
             idempotency_key=delivery.idempotency_key,
             status_callback=callback,
             parts=tuple(sms_segments.split(delivery.body)),
+            mime=bytes(delivery.mime or b""),
         )
         try:
             outcomes.append((adapter.send(outbound), None))
