@@ -343,6 +343,7 @@ class Campaign(OrganizationScopedModel):
     name = models.CharField(_("name"), max_length=200)
     channel = models.ForeignKey("messaging_channels.Channel", on_delete=models.PROTECT, related_name="+")
     contact_list = models.ForeignKey(ContactList, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    subject = models.CharField(_("subject"), max_length=500, blank=True)  # email campaigns
     body = models.TextField(_("text"))
     is_promotional = models.BooleanField(_("promotional"), default=True)
     status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)

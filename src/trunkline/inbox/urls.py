@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trunkline.inbox import hooks
+from trunkline.inbox import hooks, unsubscribe
 
 app_name = "inbox"
 SURFACE = "<str:surface>"
@@ -13,6 +13,7 @@ urlpatterns = [
         {"kind": "status"},
         name="hook_status",
     ),
+    path("u/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]
 
 from trunkline.inbox import campaign_views, views  # noqa: E402

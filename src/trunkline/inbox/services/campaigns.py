@@ -14,9 +14,10 @@ from uuid import UUID
 
 from django.db import connection, transaction
 from django.db.models import Count
+from email_validator import EmailNotValidError, validate_email
 
 from trunkline.audit.services import audit_record
-from trunkline.channels.models import Channel
+from trunkline.channels.models import Channel, ChannelKind
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.money import Money
@@ -36,7 +37,8 @@ from trunkline.inbox.models import (
     RecipientStatus,
     UsageRecord,
 )
-from trunkline.inbox.services.contacts import phone_normalise
+from trunkline.inbox.services.contacts import contact_for_email, phone_normalise
+from trunkline.inbox.services.email import campaign_mime, email_text
 from trunkline.inbox.services.messages import outbound_text
 from trunkline.inbox.services.outbox import deliveries_send_batch
 
@@ -57,21 +59,45 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _import_email(ctx: RequestContext, email: str, name: str, report: ImportReport) -> Contact | None:
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+    before = ContactIdentity.objects.filter(
+        organization=ctx.organization, kind=IdentityKind.EMAIL, value=email
+    ).exists()
+    contact = contact_for_email(organization=ctx.organization, email=email, name=name)
+    if not before and contact.email == email and not contact.phone:
+        report.created += 1
+    return contact
+
+
 def contact_import_csv(*, ctx: RequestContext, contact_list_id: UUID, text: str) -> ImportReport:
-    """Add the rows of a CSV (``phone`` column, optional ``name``) to a list; each bad row is reported by number."""
+    """Add the rows of a CSV (a ``phone`` or an ``email`` column, optional ``name``) to a list; each bad row is
+    reported by number."""
     require_scope(ctx, "campaigns:send")
     report = ImportReport()
     with transaction.atomic():
         contact_list = ContactList.objects.select_for_update().get_for_org(ctx.organization, public_id=contact_list_id)
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         columns = {name.strip().lower(): name for name in reader.fieldnames or []}
-        if "phone" not in columns:
-            report.errors.append((1, "The first row must name a phone column."))
+        if "phone" not in columns and "email" not in columns:
+            report.errors.append((1, "The first row must name a phone or an email column."))
             return report
         for number, row in enumerate(reader, start=2):
             report.rows += 1
-            raw = (row.get(columns["phone"]) or "").strip()
             name = (row.get(columns.get("name", ""), "") or "").strip() if "name" in columns else ""
+            if "phone" not in columns:
+                raw_email = (row.get(columns["email"]) or "").strip()
+                contact = _import_email(ctx, raw_email, name, report)
+                if contact is None:
+                    report.errors.append((number, f"{raw_email or '(empty)'} is not a valid email address."))
+                    continue
+                contact_list.contacts.add(contact)
+                report.added += 1
+                continue
+            raw = (row.get(columns["phone"]) or "").strip()
             try:
                 phone = phone_normalise(raw)
             except InvalidPhoneError:
@@ -84,6 +110,19 @@ def contact_import_csv(*, ctx: RequestContext, contact_list_id: UUID, text: str)
                     organization=ctx.organization, contact=contact, kind=IdentityKind.PHONE, value=phone
                 )
                 report.created += 1
+            raw_email = (row.get(columns["email"]) or "").strip() if "email" in columns else ""
+            if raw_email and not contact.email:
+                try:
+                    contact.email = validate_email(raw_email, check_deliverability=False).normalized.lower()
+                    contact.save(update_fields=["email", "updated_at"])
+                    ContactIdentity.objects.get_or_create(
+                        organization=ctx.organization,
+                        kind=IdentityKind.EMAIL,
+                        value=contact.email,
+                        defaults={"contact": contact},
+                    )
+                except EmailNotValidError:
+                    report.errors.append((number, f"{raw_email} is not a valid email address."))
             contact_list.contacts.add(contact)
             report.added += 1
         audit_record(
@@ -95,6 +134,15 @@ def contact_import_csv(*, ctx: RequestContext, contact_list_id: UUID, text: str)
     return report
 
 
+def _campaign_text(*, channel: Channel, body: str, is_promotional: bool) -> tuple[str, str, int]:
+    """The text as stored, its SMS encoding and segments. An email's identification and unsubscribe link are added
+    per recipient when each mail is composed (PT-10.8)."""
+    if channel.kind == ChannelKind.EMAIL:
+        return email_text(channel=channel, body=body, is_promotional=is_promotional).body, "", 0
+    text = outbound_text(channel=channel, body=body, is_promotional=is_promotional)
+    return text.body, text.encoding, text.segments
+
+
 def campaign_create(
     *,
     ctx: RequestContext,
@@ -104,21 +152,23 @@ def campaign_create(
     body: str,
     is_promotional: bool = True,
     scheduled_at: datetime | None = None,
+    subject: str = "",
 ) -> Campaign:
     """A draft campaign. The text is stored as it will go out (with identification and opt-out text, PT-8.10)."""
     require_scope(ctx, "campaigns:send")
     with transaction.atomic():
         channel = Channel.objects.get_for_org(ctx.organization, public_id=channel_id)
         contact_list = ContactList.objects.get_for_org(ctx.organization, public_id=contact_list_id)
-        text = outbound_text(channel=channel, body=body, is_promotional=is_promotional)
+        text_body, encoding, segments = _campaign_text(channel=channel, body=body, is_promotional=is_promotional)
         campaign = Campaign.objects.create(
             organization=ctx.organization,
             name=name,
             channel=channel,
             contact_list=contact_list,
-            body=text.body,
-            encoding=text.encoding,
-            segments_per_message=text.segments,
+            subject=subject.strip()[:500],
+            body=text_body,
+            encoding=encoding,
+            segments_per_message=segments,
             is_promotional=is_promotional,
             scheduled_at=scheduled_at,
             created_by=ctx.user,
@@ -135,7 +185,8 @@ def campaign_preview(*, ctx: RequestContext, campaign_id: UUID) -> dict[str, Any
     """Recipients, opted-out ones to skip, segments and the estimated cost, before anything is sent."""
     require_scope(ctx, "inbox:read")
     campaign = Campaign.objects.select_related("channel").get_for_org(ctx.organization, public_id=campaign_id)
-    audience = Contact.objects.filter(lists=campaign.contact_list).exclude(phone="")
+    column = "email" if campaign.channel.kind == ChannelKind.EMAIL else "phone"
+    audience = Contact.objects.filter(lists=campaign.contact_list).exclude(**{column: ""})
     total = audience.count()
     opted_out = (
         audience.filter(id__in=_opted_out_contact_ids(campaign.channel)).count() if campaign.is_promotional else 0
@@ -167,13 +218,14 @@ def campaign_plan(*, campaign: Campaign, at: datetime) -> tuple[int, int]:
         else "1 = 0"
     )
     channel = [campaign.channel_id] if campaign.is_promotional else []
+    address = "c.email" if campaign.channel.kind == ChannelKind.EMAIL else "c.phone"  # a column name, not input
     params: list[Any] = [campaign.pk, *channel, RecipientStatus.SKIPPED_OPTED_OUT, RecipientStatus.QUEUED, at]
     params.append(campaign.contact_list_id)
     sql = f"""
         INSERT INTO {recipient} (campaign_id, contact_id, phone, status, error, updated_at)
-        SELECT %s, c.id, c.phone, CASE WHEN {opted_out_check} THEN %s ELSE %s END, '', %s
+        SELECT %s, c.id, {address}, CASE WHEN {opted_out_check} THEN %s ELSE %s END, '', %s
         FROM {contact} c JOIN {membership} m ON m.contact_id = c.id
-        WHERE m.contactlist_id = %s AND c.phone <> ''
+        WHERE m.contactlist_id = %s AND {address} <> ''
         ORDER BY c.id
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (table names come from the models; every value is a parameter)
@@ -205,7 +257,10 @@ def campaign_start(*, ctx: RequestContext, campaign_id: UUID, at: datetime | Non
         if campaign.status != CampaignStatus.DRAFT:
             raise CampaignStateError(status=campaign.get_status_display(), action="started")
         if campaign.is_promotional:  # the channel's identification may have changed since the draft (PT-8.10)
-            outbound_text(channel=campaign.channel, body=campaign.body, is_promotional=True)
+            if campaign.channel.kind == ChannelKind.EMAIL:
+                email_text(channel=campaign.channel, body=campaign.body, is_promotional=True)
+            else:
+                outbound_text(channel=campaign.channel, body=campaign.body, is_promotional=True)
         planned, skipped = campaign_plan(campaign=campaign, at=at)
         campaign.total = planned
         scheduled = campaign.scheduled_at is not None and campaign.scheduled_at > at
@@ -316,6 +371,7 @@ def campaign_tick(*, campaign_id: int, at: datetime | None = None) -> Tick:
                     to=phone,
                     body=campaign.body,
                     segments=campaign.segments_per_message,
+                    mime=_campaign_mime(campaign, to=phone, recipient_id=pk, at=at),
                 )
                 for pk, contact_id, phone in fresh
                 if contact_id not in opted_out
@@ -340,6 +396,20 @@ def campaign_tick(*, campaign_id: int, at: datetime | None = None) -> Tick:
             campaign.save(update_fields=["status", "finished_at", "updated_at"])
             audit_record(ctx=None, action="campaign.completed", target=campaign, organization=campaign.organization)
     return Tick(len(retry_ids) + len(new_ids), campaign.status)
+
+
+def _campaign_mime(campaign: Campaign, *, to: str, recipient_id: int, at: datetime) -> bytes:
+    if campaign.channel.kind != ChannelKind.EMAIL:
+        return b""
+    return campaign_mime(
+        channel=campaign.channel,
+        to=to,
+        subject=campaign.subject or campaign.name,
+        body=campaign.body,
+        is_promotional=campaign.is_promotional,
+        key=f"campaign.{campaign.public_id.hex[:12]}.{recipient_id}",
+        at=at,
+    )
 
 
 def campaign_drive(*, campaign_id: int, seconds: int = 55) -> Campaign:

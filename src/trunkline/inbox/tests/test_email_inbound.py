@@ -182,7 +182,8 @@ def test_a_malformed_mail_is_stored_with_notes_and_the_next_mail_goes_on(channel
     raw = (
         b"From: ivan@example.org\r\nSubject: broken\r\nMessage-ID: <bad1@example.org>\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n'
-        b"hello \xff\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=big.pdf\r\n\r\n"
+        b"hello \xff\r\n--B\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=big.pdf\r\n\r\n"
         b"0123456789abcdef\r\n"
     )
     first = receive(channel, raw)

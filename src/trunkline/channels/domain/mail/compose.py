@@ -14,6 +14,9 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|отг|отн)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# Lines fold at RFC 5322's hard limit, not its 78-character advice: a long URL in List-Unsubscribe must never be
+# turned into encoded words (mail clients would not find the link).
+POLICY = SMTP.clone(max_line_length=998)
 # The longest References header we write: the first id (the thread's root) and the newest ones (RFC 5322 §3.6.4).
 MAX_REFERENCES = 20
 
@@ -103,7 +106,7 @@ def _html_of(text: str, *, footer: str, unsubscribe: Unsubscribe | None) -> str:
 
 def compose(mail: OutgoingMail) -> bytes:
     """The whole message as bytes with CRLF line ends, ready for SMTP (and DKIM signing) as is."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = Address(display_name=mail.from_name, addr_spec=mail.from_address)
     message["To"] = Address(display_name=mail.to_name, addr_spec=mail.to_address)
     if mail.reply_to:
