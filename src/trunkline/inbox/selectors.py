@@ -17,6 +17,7 @@ from trunkline.inbox.models import (
     Contact,
     Conversation,
     Message,
+    MessageAttachment,
     RecipientStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -63,6 +64,14 @@ def conversation_get(*, ctx: RequestContext, public_id: Any) -> Conversation:
 def message_list(*, ctx: RequestContext, conversation: Conversation) -> QuerySet[Message]:
     require_scope(ctx, "inbox:read")
     return Message.objects.for_org(ctx.organization).filter(conversation=conversation).select_related("author")
+
+
+def attachment_get(*, ctx: RequestContext, conversation: Conversation, public_id: Any) -> MessageAttachment:
+    """A stored email attachment of one of the organisation's conversations (another tenant's: NotFoundError)."""
+    require_scope(ctx, "inbox:read")
+    return MessageAttachment.objects.filter(message__conversation=conversation).get_for_org(
+        ctx.organization, public_id=public_id
+    )
 
 
 def consent_list(*, ctx: RequestContext, contact: Contact) -> QuerySet[Consent]:

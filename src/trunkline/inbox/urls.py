@@ -24,6 +24,11 @@ urlpatterns += [
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/", views.conversation_detail, name="conversation"),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/thread/", views.thread_partial, name="thread"),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/reply/", views.reply, name="reply"),
+    path(
+        f"{SURFACE}/inbox/c/<uuid:conversation_id>/attachments/<uuid:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/update/", views.update, name="update"),
 ]
 

@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
+from trunkline.channels.domain.mail.compose import reply_subject
+from trunkline.channels.models import ChannelKind
 from trunkline.core.errors import DomainError, NotFoundError
 from trunkline.inbox import realtime
+from trunkline.inbox.email_display import email_view, is_email
 from trunkline.inbox.models import ConversationStatus, Priority
 from trunkline.inbox.pages import surface_required
 from trunkline.inbox.selectors import (
+    attachment_get,
     canned_reply_list,
     channel_list,
     consent_list,
@@ -70,9 +77,18 @@ def _list_context(request: HttpRequest, current: Any = None) -> dict[str, Any]:
 
 def _thread_context(request: HttpRequest, conversation: Any) -> dict[str, Any]:
     ctx = request.ctx  # type: ignore[attr-defined]
+    thread = list(message_list(ctx=ctx, conversation=conversation).prefetch_related("files"))
+    is_email_channel = conversation.channel.kind == ChannelKind.EMAIL
+    last_subject = ""
+    for message in thread:
+        shown = email_view(message, conversation_id=conversation.public_id) if is_email(message) else None
+        message.email = shown  # type: ignore[attr-defined]
+        last_subject = message.subject or last_subject
     return {
         "conversation": conversation,
-        "thread": list(message_list(ctx=ctx, conversation=conversation)),
+        "thread": thread,
+        "is_email": is_email_channel,
+        "reply_subject": reply_subject(last_subject) if is_email_channel and last_subject else "",
         "consents": list(consent_list(ctx=ctx, contact=conversation.contact)),
         "can_reply": ctx.has_scope("inbox:reply"),
         "statuses": ConversationStatus.choices,
@@ -100,12 +116,23 @@ def _page(request: HttpRequest, conversation: Any = None) -> HttpResponse:
     return render(request, "inbox/inbox.html", context)
 
 
+# Received email renders in a sandboxed frame that inherits this page's policy: its inline style attributes (no url():
+# the sanitiser drops every property that can fetch) and, once the agent asks, its remote images.
+_BASE_CSP: dict[str, Any] = dict(settings.SECURE_CSP)
+EMAIL_CSP: dict[str, Any] = {
+    **_BASE_CSP,
+    "img-src": [*_BASE_CSP.get("img-src", []), "https:"],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+}
+
+
 @surface_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+@csp_override(EMAIL_CSP)
 @surface_required
 @require_GET
 def conversation_detail(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
@@ -122,6 +149,7 @@ def conversation_list_partial(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/_conversation_list.html", context)
 
 
+@csp_override(EMAIL_CSP)
 @surface_required
 @require_GET
 def thread_partial(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
@@ -144,6 +172,30 @@ def _after_post(request: HttpRequest, conversation_id: UUID, error: DomainError 
 
 
 @surface_required
+@require_GET
+def attachment_download(request: HttpRequest, conversation_id: UUID, attachment_id: UUID) -> Any:
+    """A received email's file, to the organisation's agents only (another tenant's answers 404); always a download,
+    never rendered by the browser as a page (nosniff). Images keep their type so inline images show in the frame."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    conversation = _conversation(request, conversation_id)
+    try:
+        attachment = attachment_get(ctx=ctx, conversation=conversation, public_id=attachment_id)
+    except NotFoundError:
+        raise Http404 from None
+    safe_image = attachment.content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type if safe_image else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@csp_override(EMAIL_CSP)
+@surface_required
 @require_POST
 def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
     ctx = request.ctx  # type: ignore[attr-defined]
@@ -165,6 +217,7 @@ def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
     return _after_post(request, conversation_id, error)
 
 
+@csp_override(EMAIL_CSP)
 @surface_required
 @require_POST
 def update(request: HttpRequest, conversation_id: UUID) -> HttpResponse:

@@ -279,6 +279,8 @@ def _message_record(
             )
     except IntegrityError:  # the same Message-ID again (IMAP and SMTP both saw it): one message only
         return None
+    Message.objects.filter(pk=message.pk).update(created_at=event.received_at)  # in the thread when it arrived
+    message.created_at = event.received_at
     if keep_attachments:
         for attachment in mail.attachments:
             _store_attachment(message=message, attachment=attachment, notes=notes)

@@ -224,6 +224,7 @@ def test_attachments_are_stored_under_the_organisation_with_random_names(channel
         ("big.bin", "application/octet-stream", 3000, False),
     ]
     for attachment in stored:
+        assert attachment.file.name
         assert attachment.file.name.startswith(f"inbox/{owner.organization.public_id}/")
         assert "рентген" not in attachment.file.name
     assert stored[1].file.read() == bytes.fromhex("255044462d312e340a25c7ec")

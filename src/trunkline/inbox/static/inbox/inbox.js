@@ -57,7 +57,43 @@
     }
   }
 
+  // --- received email: size the sandboxed frame to its content; show quoted text and remote images on request ------
+  function fitFrame(frame) {
+    try {
+      var doc = frame.contentDocument;  // same origin (allow-same-origin, and no scripts run inside)
+      if (doc && doc.documentElement) { frame.style.height = (doc.documentElement.scrollHeight + 4) + "px"; }
+    } catch (error) { /* a frame we cannot measure keeps its default height */ }
+  }
+
+  function prepareEmail() {
+    document.querySelectorAll("[data-email-frame]").forEach(function (frame) {
+      if (frame.dataset.ready) { return; }
+      frame.dataset.ready = "true";
+      frame.addEventListener("load", function () { fitFrame(frame); });
+      fitFrame(frame);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-email-quotes], [data-email-images]") : null;
+    if (!button) { return; }
+    var frame = button.closest(".bubble-email").querySelector("[data-email-frame]");
+    if (!frame) { return; }
+    var doc = frame.getAttribute("srcdoc");
+    if (button.hasAttribute("data-email-images")) {
+      frame.setAttribute("srcdoc", doc.replace(/ data-remote-src="/g, ' src="'));
+      button.remove();
+    } else {
+      var hidden = doc.indexOf('<body class="trim">') >= 0;
+      frame.setAttribute("srcdoc", hidden ? doc.replace('<body class="trim">', "<body>") : doc.replace("<body>", '<body class="trim">'));
+      var label = button.dataset.labelHide;
+      button.dataset.labelHide = button.textContent;
+      button.textContent = label;
+    }
+  });
+
   function prepareComposer() {
+    prepareEmail();
     updateCounter();
     newKey();
     var thread = document.getElementById("thread-messages");
