@@ -93,6 +93,9 @@ def test_writing_first_by_email_makes_a_subject(owner, channel):
 @pytest.mark.rule("PT-10.8")
 def test_a_promotional_email_carries_the_unsubscribe_headers_and_link(owner, channel):
     """List-Unsubscribe (https one-click and mailto), List-Unsubscribe-Post, and the visible link and identification."""
+    owner.organization.language = "bg"
+    owner.organization.save(update_fields=["language"])
+    channel.refresh_from_db()
     receive(channel, mail())
     conversation = Conversation.objects.get()
     message = conversation_reply(
