@@ -49,7 +49,10 @@ def channel_create(
         raise ValidationFailedError(
             fields={
                 "provider": [
-                    _("This provider cannot be connected yet. Choose Twilio Programmable Messaging or email (SMTP).")
+                    _(
+                        "This provider cannot be connected yet. "
+                        "Choose Twilio Programmable Messaging, SMPP 3.4 or email (SMTP)."
+                    )
                 ]
             }
         )
@@ -60,6 +63,8 @@ def channel_create(
     settings = dict(settings or {})
     if kind == ChannelKind.EMAIL:
         sender, settings = email_settings_clean(sender=sender, settings=settings, credentials=credentials or {})
+    elif provider == Provider.SMPP:
+        settings = _smpp_settings(settings, system_id=account_id, credentials=credentials or {})
     channel = Channel(
         organization=ctx.organization,
         name=name,
@@ -89,11 +94,58 @@ def channel_create(
                 "provider": provider,
                 "kind": kind,
                 "sender": sender,
-                "settings": settings,  # never secret: secrets are refused there (email_settings_clean)
+                "settings": settings,  # never secret: secrets are refused there (email_settings_clean, _smpp_settings)
                 "credentials": sorted((credentials or {}).keys()),
             },
         )
     return channel
+
+
+SMPP_CHOICES = {
+    "gsm7_packing": ("unpacked", "packed"),
+    "send_bind": ("transmitter", "transceiver"),
+    "dlr_id_format": ("same", "dec_to_hex", "hex_to_dec"),
+}
+SMPP_NUMBERS = {
+    "port": (1, 65535, 2775),
+    "enquire_link_seconds": (5, 600, 30),
+    "response_timeout_seconds": (1, 120, 10),
+}
+
+
+def _smpp_settings(values: dict[str, Any], *, system_id: str, credentials: dict[str, Any]) -> dict[str, Any]:
+    """SMPP 3.4 settings checked against the spec's field sizes (system_id 15, password 8, system_type 12 octets)."""
+    errors: dict[str, list[str]] = {}
+    host = str(values.get("host", "")).strip()
+    if not host or len(host) > 253 or any(char.isspace() for char in host):
+        errors["settings.host"] = [_("Enter the SMSC's host name or IP address.")]
+    if not system_id or len(system_id) > 15:
+        errors["account_id"] = [_("Enter the system_id the SMSC gave you (at most 15 characters).")]
+    password = str(credentials.get("password", ""))
+    if not password or len(password) > 8:
+        errors["credentials.password"] = [_("Enter the SMPP password (at most 8 characters).")]
+    clean: dict[str, Any] = {"host": host, "system_type": str(values.get("system_type", "")).strip()}
+    if len(clean["system_type"]) > 12:
+        errors["settings.system_type"] = [_("system_type has at most 12 characters.")]
+    for name, choices in SMPP_CHOICES.items():
+        clean[name] = str(values.get(name, choices[0]))
+        if clean[name] not in choices:
+            errors[f"settings.{name}"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]
+    for name, (low, high, default) in SMPP_NUMBERS.items():
+        try:
+            clean[name] = int(values.get(name, default))
+        except (TypeError, ValueError):
+            clean[name] = None
+        if clean[name] is None or not low <= clean[name] <= high:
+            errors[f"settings.{name}"] = [
+                _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+            ]
+    unknown = sorted(set(values) - set(clean))
+    if unknown:
+        errors["settings"] = [_("Unknown SMPP settings: %(names)s.") % {"names": ", ".join(unknown)}]
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    return clean
 
 
 def inbound_event_store(
@@ -143,3 +195,9 @@ def inbound_email_store(
         "ref": ref,
     }
     return inbound_event_store(channel=channel, kind="message", event_key=event_key_for(raw), payload=payload, at=at)
+
+
+def inbound_event_keep(*, channel: Channel, kind: str, key: str, payload: dict[str, Any]) -> bool:
+    """Store an event that arrived outside the inbox's own paths (a deliver_sm on a sending bind); the inbox's minute
+    sweep processes it. True when new."""
+    return inbound_event_store(channel=channel, kind=kind, event_key=key, payload=payload) is not None

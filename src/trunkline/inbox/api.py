@@ -66,18 +66,21 @@ def channel_list_api(request: HttpRequest, params: Query[PageIn]):
 
 @router.post("/channels", response={201: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_create")
 def channel_create_api(request: HttpRequest, payload: ChannelIn):
-    """Connect a provider. The auth token is stored encrypted and never returned."""
+    """Connect a provider (Twilio or SMPP 3.4). The auth token or password is stored encrypted and never returned."""
     channel = channel_create(
         ctx=ctx_of(request),
         name=payload.name,
         provider=payload.provider,
         sender=payload.sender,
         account_id=payload.account_id,
-        credentials={"auth_token": payload.auth_token},
+        credentials={"password": payload.password}
+        if payload.provider == "smpp"
+        else {"auth_token": payload.auth_token},
         api_base_url=payload.api_base_url,
         identification_name=payload.identification_name,
         identification_contact=payload.identification_contact,
         rate_per_second=payload.rate_per_second,
+        settings=payload.settings,
     )
     return 201, channel
 

@@ -1,5 +1,6 @@
-"""Demo data of the inbox: an SMS channel on the local Twilio stand-in, conversations in Bulgarian and English,
-an opt-out, canned replies and a finished campaign with its report. Idempotent: a second run changes nothing."""
+"""Demo data of the inbox: an SMS channel on the local Twilio stand-in and one over SMPP on the stand-in SMSC,
+conversations in Bulgarian and English, an opt-out, canned replies and a finished campaign with its report.
+Idempotent: a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from email.utils import format_datetime
 from django.db import transaction
 
 from trunkline.channels.adapters.base import InboundMessage
-from trunkline.channels.models import Channel, ChannelKind
+from trunkline.channels.models import Channel, ChannelKind, InboundEvent, Provider
 from trunkline.channels.services import channel_create, inbound_event_store
+from trunkline.channels.standins.smpp import SmppStandIn
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
@@ -37,6 +39,8 @@ from trunkline.tenancy.models import Membership, Organization
 from trunkline.tenancy.roles import scopes_of
 
 STANDIN_URL = "http://127.0.0.1:8701"  # the Procfile's stand-in
+SMSC_PORT = 2775  # the Procfile's SMPP stand-in (smsc) and its account
+SMSC_SYSTEM_ID, SMSC_PASSWORD = "trunkline", "standin8"
 CONVERSATIONS = [
     ("+359888100201", "Здравейте, може ли да преместя часа си от четвъртък за петък?", "Разбира се — петък 11:30?"),
     ("+359888100202", "Hello, do you take new patients this month?", "Yes! Mondays and Wednesdays, 9:00-13:00."),
@@ -57,6 +61,12 @@ def inbox_demo(*, organization: Organization) -> None:
             _fill(ctx, standin)
         finally:
             standin.stop()
+    if not Channel.objects.filter(organization=organization, provider=Provider.SMPP).exists():
+        smsc = SmppStandIn(accounts={SMSC_SYSTEM_ID: SMSC_PASSWORD}).start()
+        try:
+            _fill_smpp(ctx, smsc)
+        finally:
+            smsc.stop()
     if not Channel.objects.filter(organization=organization, kind=ChannelKind.EMAIL).exists():
         _fill_email(ctx)
 
@@ -253,6 +263,50 @@ DEMO_PDF = (
     b"4 0 obj<</Length 44>>stream\nBT /F1 24 Tf 72 72 Td (X-ray 2026-11) Tj ET\nendstream endobj "
     b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def _fill_smpp(ctx: RequestContext, smsc: SmppStandIn) -> None:
+    """A second SMS channel over SMPP 3.4 (the Procfile's stand-in SMSC): a long Bulgarian message in, a reply out."""
+    from trunkline.inbox.smpp import smpp_session_for
+
+    channel = channel_create(
+        ctx=ctx,
+        name="Clinic SMPP",
+        provider="smpp",
+        sender="SofiaDent",
+        account_id=SMSC_SYSTEM_ID,
+        credentials={"password": SMSC_PASSWORD},
+        settings={"host": "127.0.0.1", "port": smsc.port},
+        identification_name="Sofia Dental Clinic",
+        identification_contact="+359 2 987 6543",
+        segment_price=Decimal("0.03"),
+    )
+    session = smpp_session_for(channel)
+    session.connect()
+    try:
+        text = "Здравейте, бих искала да запиша час за детето си за следващата седмица, след 15:00, ако има място."
+        parts = smsc.send_mo(sender="+359888100206", to="SofiaDent", text=text)
+        for _ in range(50):
+            if InboundEvent.objects.filter(channel=channel).count() >= parts:
+                break
+            session.poll(0.1)
+        for event in InboundEvent.objects.filter(channel=channel, processed_at=None):
+            inbound_event_process(event_id=event.pk)
+        message = Message.objects.filter(channel=channel).first()
+        if message is not None:
+            Contact.objects.filter(pk=message.conversation.contact_id).update(name="Десислава Иванова")
+            reply = conversation_reply(
+                ctx=ctx, conversation_id=message.conversation.public_id, body="Разбира се! Вторник в 16:00 удобно ли е?"
+            )
+            delivery_send(delivery_id=Delivery.objects.get(message=reply).pk)
+            for _ in range(20):
+                if session.poll(0.1) is None:
+                    break
+            for event in InboundEvent.objects.filter(channel=channel, processed_at=None):
+                inbound_event_process(event_id=event.pk)
+    finally:
+        session.close()
+    Channel.objects.filter(pk=channel.pk).update(settings={**channel.settings, "port": SMSC_PORT})
 
 
 def _fill(ctx: RequestContext, standin: TwilioStandIn) -> None:

@@ -20,6 +20,12 @@ def send_lease() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "INBOX_SEND_LEASE_SECONDS", 120)))
 
 
+def status_orphan_after() -> timedelta:
+    """A status report that matches no sent message is looked at again by the minute sweep for this long, then kept
+    as processed with an error (an SMPP message's later parts report under ids we do not track)."""
+    return timedelta(seconds=int(getattr(settings, "INBOX_STATUS_ORPHAN_SECONDS", 3600)))
+
+
 def webhook_max_attempts() -> int:
     return int(getattr(settings, "INBOX_WEBHOOK_MAX_ATTEMPTS", 8))
 
@@ -51,3 +57,17 @@ def attachment_scanner() -> str:
     """Dotted path of a callable ``scan(*, filename, content_type, data) -> str | None`` run on every received
     attachment before it is stored (a virus scanner); a string answer is the reason it is refused. Empty: none."""
     return str(getattr(settings, "INBOX_ATTACHMENT_SCANNER", "") or "")
+
+
+def smpp_reconnect_base_seconds() -> float:
+    """First wait before an SMPP session binds again after a drop; doubles per failure up to the maximum."""
+    return float(getattr(settings, "INBOX_SMPP_RECONNECT_BASE_SECONDS", 1))
+
+
+def smpp_reconnect_max_seconds() -> float:
+    return float(getattr(settings, "INBOX_SMPP_RECONNECT_MAX_SECONDS", 60))
+
+
+def smpp_rescan_seconds() -> float:
+    """How often ``smpp_sessions`` looks for SMPP channels added, changed or disabled."""
+    return float(getattr(settings, "INBOX_SMPP_RESCAN_SECONDS", 30))

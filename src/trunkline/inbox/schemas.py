@@ -25,10 +25,17 @@ class ChannelOut(Schema):
 
 class ChannelIn(Schema):
     name: str = Field(max_length=120)
-    provider: str = Field(pattern="^(twilio)$")
+    provider: str = Field(pattern="^(twilio|smpp)$")
     sender: str = Field(max_length=32)
-    account_id: str = Field("", max_length=64)
-    auth_token: str = Field("", description="Stored encrypted; never returned.")
+    account_id: str = Field("", max_length=64, description="Twilio: the Account SID. SMPP: the system_id.")
+    auth_token: str = Field("", description="Twilio. Stored encrypted; never returned.")
+    password: str = Field("", description="SMPP. Stored encrypted; never returned.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Provider settings, not secret. SMPP: host, port (2775), system_type, gsm7_packing "
+        "(unpacked|packed), send_bind (transmitter|transceiver), dlr_id_format (same|dec_to_hex|hex_to_dec), "
+        "enquire_link_seconds (30), response_timeout_seconds (10); see docs/channels/sms.md.",
+    )
     api_base_url: str = ""
     identification_name: str = ""
     identification_contact: str = ""

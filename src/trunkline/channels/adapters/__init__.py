@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     from trunkline.channels.models import Channel
 
 
-# Providers with a working adapter; a channel can be connected only to one of these (SMPP 3.4 is issue 8's next step).
-SUPPORTED_PROVIDERS = frozenset({"twilio", "smtp"})
+# Providers with a working adapter; a channel can be connected only to one of these.
+SUPPORTED_PROVIDERS = frozenset({"twilio", "smtp", "smpp"})
 
 
 def adapter_for(channel: Channel) -> Adapter:
@@ -34,5 +34,15 @@ def adapter_for(channel: Channel) -> Adapter:
             sender=channel.sender,
             timeout=email_policy.smtp_timeout_seconds(),
             tls_context=email_policy.tls_context(),
+        )
+    if channel.provider == "smpp":
+        from trunkline.channels.adapters.smpp import SmppAdapter, adapter_settings
+        from trunkline.channels.services import inbound_event_keep
+
+        return SmppAdapter(
+            system_id=channel.account_id,
+            password=str(credentials.get("password", "")),
+            store=lambda kind, key, payload: inbound_event_keep(channel=channel, kind=kind, key=key, payload=payload),
+            **adapter_settings(channel.settings),
         )
     raise NotImplementedError(f"No adapter for provider {channel.provider!r}.")

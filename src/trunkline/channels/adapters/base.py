@@ -67,6 +67,7 @@ class InboundMessage:
     body: str
     segments: int | None = None
     provider_keyword: str = ""  # e.g. Twilio's OptOutType when the provider matched STOP/START/HELP itself
+    part: tuple[str, int, int] | None = None  # (group, number, total): one part of a concatenated SMS (SMPP UDH)
 
 
 @dataclass(frozen=True)

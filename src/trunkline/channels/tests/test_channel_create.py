@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_a_provider_without_an_adapter_is_refused_and_nothing_is_stored():
     admin = member(kind="customer", role="admin", accepted_terms=True)
     with pytest.raises(ValidationFailedError) as error:
-        channel_create(ctx=ctx_for(admin), name="SMPP", provider="smpp", sender="+359881234567")
+        channel_create(ctx=ctx_for(admin), name="Viber", provider="viber", sender="+359881234567")
     assert "provider" in error.value.fields
     assert not Channel.objects.exists()
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
 from trunkline.channels.adapters import adapter_for
-from trunkline.channels.adapters.base import WebhookRequest
+from trunkline.channels.adapters.base import InboundMessage, WebhookRequest
 from trunkline.channels.domain import segments as sms_segments
 from trunkline.channels.domain import status as statuses
 from trunkline.channels.models import Channel, ChannelKind, InboundEvent
@@ -323,8 +323,16 @@ def inbound_event_process(*, event_id: int, at: datetime | None = None) -> Inbou
             event.processed_at = at
             event.save(update_fields=["processed_at", "error", "updated_at"])
             return event
-        parsed = adapter_for(channel).parse(event.kind, WebhookRequest(urls=(), headers={}, form=event.payload))
-        if parsed.message is not None:
+        adapter = adapter_for(channel)
+        parsed = adapter.parse(event.kind, WebhookRequest(urls=(), headers={}, form=event.payload))
+        if parsed.message is not None and parsed.message.part is not None:
+            whole = _inbound_parts_join(event=event, adapter=adapter, group=parsed.message.part[0])
+            if whole is None:  # the other parts of a concatenated SMS are still on their way
+                event.error = "Waiting for the other parts."
+                event.save(update_fields=["error", "updated_at"])
+                return event
+            inbound_message_record(channel=channel, message=whole, at=event.received_at)
+        elif parsed.message is not None:
             inbound_message_record(channel=channel, message=parsed.message, at=event.received_at)
         elif parsed.status is not None:
             report = parsed.status
@@ -337,14 +345,50 @@ def inbound_event_process(*, event_id: int, at: datetime | None = None) -> Inbou
                 error_message=report.error_message,
                 at=event.received_at,
             )
-            if delivery is None:  # the callback beat our own commit of the provider id: try again later
+            if delivery is None and at - event.received_at < policy.status_orphan_after():
+                # the callback beat our own commit of the provider id: try again later
                 event.error = "No message with this provider id yet."
                 event.save(update_fields=["error", "updated_at"])
+                return event
+            if delivery is None:  # never ours (e.g. the receipt of an SMPP message's later part): stop looking
+                event.processed_at = at
+                event.error = "No message with this provider id."
+                event.save(update_fields=["processed_at", "error", "updated_at"])
                 return event
         event.processed_at = at
         event.error = ""
         event.save(update_fields=["processed_at", "error", "updated_at"])
     return event
+
+
+def _inbound_parts_join(*, event: InboundEvent, adapter: Any, group: str) -> InboundMessage | None:
+    """All parts of one concatenated SMS (same sender, UDH reference and total) joined in order as one message, or
+    None while some are missing. Parts repeated by the SMSC count once; the parts' events are all marked processed.
+    Two workers joining at once both build the same message id, so the message's unique key keeps one."""
+    siblings = list(
+        InboundEvent.objects.filter(channel_id=event.channel_id, processed_at=None, event_key__startswith=f"{group}:")
+        .exclude(pk=event.pk)
+        .order_by("received_at", "pk")
+    )
+    parts: dict[int, tuple[InboundEvent, InboundMessage]] = {}
+    for item in [event, *siblings]:
+        message = adapter.parse(item.kind, WebhookRequest(urls=(), headers={}, form=item.payload)).message
+        if message is not None and message.part is not None and message.part[0] == group:
+            parts.setdefault(message.part[1], (item, message))
+    total = next(iter(parts.values()))[1].part[2]  # type: ignore[index]
+    if sorted(parts) != list(range(1, total + 1)):
+        return None
+    first_event, first = parts[1]
+    InboundEvent.objects.filter(pk__in=[item.pk for item in siblings]).update(
+        processed_at=clock.now(), error="", updated_at=clock.now()
+    )
+    return InboundMessage(
+        provider_message_id=first_event.event_key[:100],
+        sender=first.sender,
+        recipient=first.recipient,
+        body="".join(parts[number][1].body for number in range(1, total + 1)),
+        segments=total,
+    )
 
 
 def inbound_message_record(*, channel: Channel, message: Any, at: datetime) -> Message | None:
