@@ -22,6 +22,11 @@ def imap_poll_seconds() -> float:
     return float(getattr(settings, "EMAIL_IMAP_POLL_SECONDS", 60))
 
 
+def imap_use_idle() -> bool:
+    """IDLE where the server offers it (off: always poll, for servers whose IDLE is known to be broken)."""
+    return bool(getattr(settings, "EMAIL_IMAP_IDLE", True))
+
+
 def imap_idle_seconds() -> float:
     """How long one IDLE lasts before it is re-issued with a sync (RFC 2177: under 29 minutes)."""
     return min(float(getattr(settings, "EMAIL_IMAP_IDLE_SECONDS", 600)), 29 * 60)

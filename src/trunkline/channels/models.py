@@ -102,3 +102,24 @@ class InboundEvent(OrganizationScopedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_key}"
+
+
+class ImapCursor(OrganizationScopedModel):
+    """How far an email channel's IMAP folder has been read: the folder's UIDVALIDITY and the last UID stored.
+
+    Advanced in the same transaction that stores the message, so a poller stopped at any point resumes after the
+    last message it stored: nothing fetched twice into the inbox, nothing missed. A new UIDVALIDITY (the folder was
+    recreated) starts the folder again from UID 1; event keys make that safe."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="imap_cursors")
+    folder = models.CharField(max_length=200)
+    uid_validity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "folder"], name="channels_imap_cursor_per_folder")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.folder} {self.uid_validity}/{self.last_uid}"

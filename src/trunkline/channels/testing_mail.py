@@ -189,6 +189,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+auth_verbose = yes
 log_path = {d}/dovecot.log
 first_valid_uid = 1
 mail_location = maildir:{self.mail_dir}/%d/%n/Maildir
@@ -334,7 +335,15 @@ postlog   unix-dgram n - n - 1 postlogd
             self.domains.add(address.rsplit("@", 1)[1].lower())
             self._write_users()
             self._reload_postfix()
+        # Dovecot looks at the users file at most once a second: poll until the new user can log in.
+        wait_until(lambda: self._can_login(address, password), what=f"Dovecot to know {address}")
         return address
+
+    def _can_login(self, user: str, password: str) -> bool:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError), imaplib.IMAP4(HOST, self.imap_port, timeout=5) as imap:
+            imap.login(user, password)
+            return True
+        return False
 
     def route_domain(self, domain: str, port: int) -> None:
         """Relay mail for ``domain`` to an SMTP server on loopback (e.g. our receiver, as if MX pointed at it)."""
@@ -436,6 +445,16 @@ postlog   unix-dgram n - n - 1 postlogd
     def delete_folder(self, user: str, folder: str) -> None:
         with self.imap(user, folder=None) as connection:
             connection.delete(folder)
+
+    def kick(self, user: str) -> str:
+        """Disconnect every IMAP session of ``user`` server-side (``doveadm kick``), as a dropped connection would."""
+        result = subprocess.run(  # noqa: S603
+            [DOVEADM, "-c", str(self.dovecot_dir / "dovecot.conf"), "kick", user],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout + result.stderr
 
     def uid_validity(self, user: str, folder: str = "INBOX") -> int:
         with self.imap(user, folder=None) as connection:
