@@ -287,6 +287,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "apscheduler": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd's per-command log (the inbound email receiver)
     },
 }
 
@@ -300,6 +301,20 @@ SECRETS_KEY = env.text("TRUNKLINE_SECRETS_KEY")  # Fernet key for channel creden
 NOTICE_MAX_ATTEMPTS = env.number("NOTICE_MAX_ATTEMPTS", 6)
 NOTICE_RETRY_BASE_SECONDS = env.number("NOTICE_RETRY_BASE_SECONDS", 60)
 NOTICE_MESSAGE_ID_DOMAIN = env.text("NOTICE_MESSAGE_ID_DOMAIN", "trunkline.localhost")
+# Email channels (docs/channels/email.md): the inbound SMTP receiver, the IMAP pollers, the SMTP client
+EMAIL_SMTP_RECEIVER_HOST = env.text("EMAIL_SMTP_RECEIVER_HOST", "127.0.0.1")
+EMAIL_SMTP_RECEIVER_PORT = env.number("EMAIL_SMTP_RECEIVER_PORT", 2526)
+EMAIL_SMTP_RECEIVER_HOSTNAME = env.text("EMAIL_SMTP_RECEIVER_HOSTNAME", "")  # the name in its greeting; default: FQDN
+EMAIL_INBOUND_MAX_BYTES = env.number("EMAIL_INBOUND_MAX_BYTES", 25 * 1024 * 1024)
+EMAIL_IMAP_IDLE = env.flag("EMAIL_IMAP_IDLE", True)
+EMAIL_IMAP_IDLE_SECONDS = env.number("EMAIL_IMAP_IDLE_SECONDS", 600)
+EMAIL_IMAP_POLL_SECONDS = env.number("EMAIL_IMAP_POLL_SECONDS", 60)
+EMAIL_IMAP_TIMEOUT_SECONDS = env.number("EMAIL_IMAP_TIMEOUT_SECONDS", 60)
+EMAIL_IMAP_RECONNECT_BASE_SECONDS = env.number("EMAIL_IMAP_RECONNECT_BASE_SECONDS", 2)
+EMAIL_IMAP_RECONNECT_MAX_SECONDS = env.number("EMAIL_IMAP_RECONNECT_MAX_SECONDS", 300)
+EMAIL_IMAP_REFRESH_SECONDS = env.number("EMAIL_IMAP_REFRESH_SECONDS", 30)
+EMAIL_SMTP_TIMEOUT_SECONDS = env.number("EMAIL_SMTP_TIMEOUT_SECONDS", 30)
+EMAIL_TLS_CA_FILE = env.text("EMAIL_TLS_CA_FILE", "")  # extra CA for customers' self-hosted mail servers
 REGISTRATION_RATE = env.text("REGISTRATION_RATE", "10/h")
 IP_COUNTRY_DATABASE = env.text("IP_COUNTRY_DATABASE", "")
 # Ed25519 key signing license certificates and activation API responses (see docs/licensing.md); unset outside
