@@ -27,6 +27,7 @@ SETTINGS = (
     "imap_folder",
     "dkim_domain",
     "dkim_selector",
+    "display_name",  # the From name of replies (the inbox's composer); optional
 )
 SECRETS = ("smtp_password", "imap_password", "dkim_private_key")
 
@@ -96,6 +97,9 @@ def email_settings_clean(
                 f"{prefix}_username": username,
             }
         )
+    display_name = str(settings.get("display_name", "")).strip()
+    if display_name:
+        cleaned["display_name"] = display_name[:120]
     if "imap_host" in cleaned:
         cleaned["imap_folder"] = str(settings.get("imap_folder", "") or "INBOX").strip()
 

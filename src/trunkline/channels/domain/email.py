@@ -1,5 +1,5 @@
 """Email identifiers, pure Python: the one normal form of a Message-ID, the inbound event key of a raw message, and
-addresses split into local part and domain. The inbox threads with the same normal form (``message_id_normalise``)."""
+addresses split into local part and domain. The inbox threads with the same normal form (no brackets, case kept)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,11 @@ _FOLDING = re.compile(r"\s+")
 
 
 def message_id_normalise(value: str) -> str:
-    """``<Local@Example.COM>`` → ``Local@example.com``: the first bracketed id (or the bare value), without
-    whitespace, with the domain part lower-cased (domains are case-insensitive; local parts are not)."""
+    """`` <Abc.1@Example.test> (comment)`` → ``Abc.1@Example.test``: the first bracketed id (or the bare value),
+    without brackets or whitespace, case kept — the form the inbox stores and matches (``mail.parse.message_ids``)."""
     text = _FOLDING.sub("", value or "")
     match = _ANGLE.search(text)
-    identifier = match.group(1) if match else text.strip("<>")
-    local, at, domain = identifier.rpartition("@")
-    if not at:
-        return identifier
-    return f"{local}@{domain.lower()}"
+    return match.group(1) if match else text.strip("<>")
 
 
 def message_id_of(raw: bytes) -> str:

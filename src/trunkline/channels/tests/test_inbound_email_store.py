@@ -40,9 +40,9 @@ def channel():
 
 
 def test_message_ids_are_normalised_to_one_form():
-    assert message_id_normalise(" <Abc.1@Example.TEST> ") == "Abc.1@example.test"
+    assert message_id_normalise(" <Abc.1@Example.TEST> ") == "Abc.1@Example.TEST"
     assert message_id_normalise("<a@b.test> (comment) <c@d.test>") == "a@b.test"
-    assert message_id_normalise("bare@Host.Test") == "bare@host.test"
+    assert message_id_normalise("bare@Host.Test") == "bare@Host.Test"
     assert message_id_normalise("") == ""
 
 
@@ -57,7 +57,7 @@ def test_a_message_is_stored_with_the_payload_contract(channel):
     )
     assert event is not None
     event.refresh_from_db()
-    assert (event.kind, event.event_key) == ("message", "email:Abc.1@example.test")
+    assert (event.kind, event.event_key) == ("message", "email:Abc.1@Example.TEST")
     assert event.organization_id == channel.organization_id
     assert event.payload == {
         "source": "smtp",
