@@ -1,0 +1,162 @@
+"""The email round trip against real servers (PT-10.2): an end user writes with smtplib to Postfix; the platform
+receives the mail from Dovecot over IMAP (the poller) and, separately, through its own SMTP receiver; it lands in a
+conversation; an agent answers from the inbox (the composer's service, the outbox, the SMTP adapter, Postfix); the
+answer arrives in the end user's Dovecot mailbox threaded under their mail (In-Reply-To = their Message-ID).
+
+No mock of SMTP or IMAP anywhere: ``mail_servers`` runs a private Postfix and Dovecot on loopback."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from trunkline.channels.models import InboundEvent
+from trunkline.channels.testing_mail import email_channel
+from trunkline.inbox.models import Conversation, Message
+from trunkline.inbox.services.email import email_store_and_process
+from trunkline.inbox.services.messages import conversation_reply, inbound_event_process
+from trunkline.inbox.services.outbox import delivery_send
+from trunkline.inbox.testing import ctx_for
+from trunkline.testing.factories import member
+
+pytestmark = [pytest.mark.mail, pytest.mark.django_db]
+
+
+@pytest.fixture
+def owner(db):
+    return member(kind="customer", role="admin", accepted_terms=True)
+
+
+@pytest.fixture
+def support(mail_servers) -> str:
+    return mail_servers.add_user(f"support-{uuid.uuid4().hex[:10]}@sofiadental.test")
+
+
+@pytest.fixture
+def patient(mail_servers) -> str:
+    return mail_servers.add_user(f"patient-{uuid.uuid4().hex[:10]}@example.test")
+
+
+@pytest.fixture
+def channel(mail_servers, owner, support):
+    return email_channel(ctx_for(owner), mail_servers, address=support)
+
+
+def process_stored() -> None:
+    """What ``inbound_event_process_task`` does for each stored event (tasks run at once, this makes it explicit)."""
+    for event_id in InboundEvent.objects.filter(processed_at=None).values_list("pk", flat=True):
+        inbound_event_process(event_id=event_id)
+
+
+def receive_over_imap(mail_servers, channel, support: str) -> None:
+    """The IMAP poller when it is on main; until then the same real IMAP fetch through the fixture's client."""
+    if importlib.util.find_spec("trunkline.channels.email_imap") is not None:
+        from trunkline.channels.email_imap import ImapPoller
+
+        async_to_sync(ImapPoller(channel=channel, store=email_store_and_process).sync_once)()
+    else:
+        for uid, raw in mail_servers.fetch_all(support):
+            email_store_and_process(channel=channel, raw=raw, source="imap", rcpt_to=[support], ref=f"imap:{uid}")
+    process_stored()
+
+
+def answer_and_wait(mail_servers, owner, conversation, patient: str, body: str, count: int):
+    reply = conversation_reply(ctx=ctx_for(owner), conversation_id=conversation.public_id, body=body)
+    delivery = delivery_send(delivery_id=reply.delivery.pk)
+    assert (delivery.state, delivery.error_message) == ("done", "")
+    reply.refresh_from_db()
+    return reply, mail_servers.wait_for_messages(patient, count)
+
+
+@pytest.mark.rule("PT-10.2")
+def test_an_end_users_mail_arrives_over_imap_and_the_agents_answer_threads_in_their_mailbox(
+    mail_servers, owner, channel, support, patient
+):
+    """smtplib → Postfix → Dovecot → IMAP → conversation; reply → outbox → SMTP adapter → Postfix → the end user's
+    mailbox, with In-Reply-To and References naming their mail; their answer to it threads back in."""
+    sent = mail_servers.message(
+        sender=patient,
+        to=support,
+        subject="Час за преглед",
+        body="Здравейте, имате ли свободен час в сряда?\n",
+    )
+    their_id = sent["Message-ID"].strip("<>")
+    mail_servers.send(sent, sender=patient, to=[support])
+    mail_servers.wait_for_messages(support, 1)
+
+    receive_over_imap(mail_servers, channel, support)
+    received = Message.objects.get(direction="inbound")
+    assert (received.email_message_id, received.subject) == (their_id, "Час за преглед")
+    assert received.body == "Здравейте, имате ли свободен час в сряда?"
+    conversation = received.conversation
+    assert conversation.contact.email == patient
+
+    reply, mailbox = answer_and_wait(mail_servers, owner, conversation, patient, "Да, в 10:00. Очакваме ви!", 1)
+    arrived = mailbox[-1]
+    assert arrived["In-Reply-To"].strip() == f"<{their_id}>"
+    assert f"<{their_id}>" in arrived["References"]
+    assert arrived["Message-ID"].strip("<> ") == reply.email_message_id
+    assert str(arrived["Subject"]) == "Re: Час за преглед"
+    conversation.refresh_from_db()
+    assert str(arrived["Reply-To"]) == f"reply+{conversation.reply_token}@sofiadental.test"
+    assert arrived.get_body(preferencelist=("plain",)).get_content().startswith("Да, в 10:00. Очакваме ви!")
+    assert reply.provider_message_id  # the adapter's answer (the Message-ID Postfix accepted)
+
+    answer = mail_servers.message(
+        sender=patient,
+        to=support,
+        subject="Re: Час за преглед",
+        body="Благодаря!\n",
+        headers={
+            "In-Reply-To": f"<{reply.email_message_id}>",
+            "References": f"<{their_id}> <{reply.email_message_id}>",
+        },
+    )
+    mail_servers.send(answer, sender=patient, to=[support])
+    mail_servers.wait_for_messages(support, 2)
+    receive_over_imap(mail_servers, channel, support)
+    assert Conversation.objects.count() == 1
+    assert list(conversation.messages.values_list("direction", flat=True)) == ["inbound", "outbound", "inbound"]
+
+
+RECEIVER = "trunkline.channels.email_smtp"
+
+
+@pytest.mark.rule("PT-10.2")
+@pytest.mark.skipif(
+    importlib.util.find_spec(RECEIVER) is None, reason=f"the inbound SMTP receiver ({RECEIVER}) is not on main yet"
+)
+def test_an_end_users_mail_arrives_through_our_smtp_receiver_and_lands_in_a_conversation(
+    mail_servers, owner, channel, support, patient
+):
+    """Postfix relays the channel's domain to our aiosmtpd receiver (as if MX pointed at it); the mail becomes a
+    message in a conversation, and the agent's answer reaches the end user threaded."""
+    receiver_module = importlib.import_module(RECEIVER)
+    receiver = receiver_module.SmtpReceiver(store=email_store_and_process, host="127.0.0.1", port=0).start()
+    try:
+        domain = f"in-{uuid.uuid4().hex[:8]}.test"
+        address = f"support@{domain}"
+        channel.sender = address
+        channel.save(update_fields=["sender"])
+        mail_servers.route_domain(domain, receiver.port)
+        sent = mail_servers.message(sender=patient, to=address, subject="Рентген", body="Изпращам снимката.\n")
+        mail_servers.send(sent, sender=patient, to=[address])
+        received = _wait_for_message(sent["Message-ID"].strip("<>"))
+    finally:
+        receiver.stop()
+    assert received.conversation.contact.email == patient
+    _reply, mailbox = answer_and_wait(mail_servers, owner, received.conversation, patient, "Получихме я.", 1)
+    assert mailbox[-1]["In-Reply-To"].strip() == sent["Message-ID"].strip()
+
+
+def _wait_for_message(message_id: str) -> Message:
+    from trunkline.channels.testing_mail import wait_until
+
+    def arrived() -> Message | None:
+        process_stored()
+        return Message.objects.filter(email_message_id=message_id).first()
+
+    return wait_until(arrived, timeout=30, what=f"the mail {message_id} in the inbox")
