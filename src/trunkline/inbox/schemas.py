@@ -124,10 +124,23 @@ class MessageOut(Schema):
     error_message: str
     created_at: datetime
     sent_at: datetime | None
+    subject: str = Field("", description="Email: the subject.")
+    sender_address: str = Field("", description="Email, received: the From header (name <address>).")
+    html: str = Field("", description="Email: the HTML part, sanitised (no scripts; remote images in data-remote-src).")
+    email_message_id: str = Field("", description="Email: the Message-ID, without angle brackets.")
+    in_reply_to: str = ""
+    references: list[str] = Field(default_factory=list, description="Email: the thread's Message-IDs, oldest first.")
+    notes: list[dict[str, Any]] = Field(
+        default_factory=list, description="Email: what could not be read (a code and its details)."
+    )
+
+    @staticmethod
+    def resolve_references(obj: Any) -> list[str]:
+        return str(getattr(obj, "references", "") or "").split()
 
 
 class MessageIn(Schema):
-    body: str = Field(min_length=1, max_length=1600)
+    body: str = Field(min_length=1, max_length=100_000, description="SMS: at most INBOX_SMS_MAX_CHARACTERS (1600).")
     is_promotional: bool = False
     one_time: bool = Field(False, description="A pre-approved one-time message: no opt-out text is added.")
 
@@ -140,9 +153,10 @@ class CampaignIn(Schema):
     name: str = Field(max_length=200)
     channel_id: UUID
     contact_list_id: UUID
-    body: str = Field(min_length=1, max_length=1600)
+    body: str = Field(min_length=1, max_length=100_000, description="SMS: at most INBOX_SMS_MAX_CHARACTERS (1600).")
     is_promotional: bool = True
     scheduled_at: datetime | None = None
+    subject: str = Field("", max_length=500, description="Email campaigns: the subject (the name when empty).")
 
 
 class CampaignOut(Schema):

@@ -82,3 +82,23 @@ def test_attachments_download_only_for_the_organisation_with_safe_headers(agent,
     stranger.force_login(member(kind="customer", role="admin", accepted_terms=True).user)
     assert stranger.get(url).status_code == 404
     assert Client().get(url).status_code in (302, 403)
+
+
+def test_the_api_lists_an_email_message_with_its_threading_and_notes(channel, owner):
+    """GET …/messages: subject, sender, sanitised HTML, Message-ID, References as a list, notes."""
+    from trunkline.testing.factories import api_key_for
+
+    receive(channel, GMAIL_REPLY)
+    conversation = Conversation.objects.get()
+    token = api_key_for(owner, ["inbox:read"])
+    response = Client().get(
+        f"/api/v1/conversations/{conversation.public_id}/messages", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    item = response.json()["items"][0]
+    assert item["subject"] == "Re: Час за преглед"
+    assert item["sender_address"] == "Мария Иванова <maria.ivanova@gmail.example>"
+    assert item["email_message_id"] == "CAF=abc123+XyZ@mail.gmail.example"
+    assert item["references"] == ["root-1@sofiadental.example", "conv-1.m2@sofiadental.example"]
+    assert item["notes"] == []
+    assert "<script" not in item["html"]
