@@ -83,8 +83,9 @@ def receive(channel: Channel, raw: bytes, *, rcpt_to: list[str] | None = None, s
 
 
 class RecordingMailAdapter:
-    """Until the SMTP adapter is on main (issue 9, transport half): accepts ``Outbound.mime`` as the SMTP adapter
-    does and answers its Message-ID as the provider id. Tests of the real transport use the Postfix fixture."""
+    """A fake at the adapter boundary for the fast inbox tests: takes ``Outbound.mime`` as the SMTP adapter does and
+    answers its Message-ID as the provider id. The real adapter, Postfix and Dovecot are exercised end to end in
+    ``tests/e2e/test_email_round_trip.py`` (``mail`` marker)."""
 
     provider = "smtp"
     supports_idempotency_key = False
