@@ -150,7 +150,12 @@ def email_event_process(*, event: InboundEvent, at: datetime) -> str:
         logger.exception("email parse failed", extra={"event": event.pk})
         mail = _unreadable(raw, error)
     if mail.report is not None:
-        return _report_apply(channel=event.channel, mail=mail, at=event.received_at)
+        try:
+            with transaction.atomic():
+                return _report_apply(channel=event.channel, mail=mail, at=event.received_at)
+        except Exception as error:  # a report we cannot apply must not block the events after it
+            logger.exception("delivery report failed", extra={"event": event.pk})
+            return f"Delivery report not applied: {type(error).__name__}"[:500]
     try:
         with transaction.atomic():
             _message_record(event=event, mail=mail, extra_notes=notes)

@@ -273,3 +273,11 @@ def test_email_traffic_is_metered_per_channel_and_day(owner, channel, adapter):
     usage = UsageRecord.objects.get(channel=channel)
     assert (usage.received, usage.messages, usage.organization_id) == (2, 1, owner.organization_id)
     assert channel.sender == ADDRESS
+
+
+def test_a_bounce_for_a_message_we_never_sent_is_recorded_on_the_event_only(channel):
+    """A DSN naming an unknown Message-ID: no message, no conversation; the event says why."""
+    event = receive(channel, bounce_for("stranger@elsewhere.example", action="failed", status="5.1.1"))
+    assert (Message.objects.count(), Conversation.objects.count()) == (0, 0)
+    assert event.processed_at is not None
+    assert event.error == "Delivery report for a message we did not send: stranger@elsewhere.example"
