@@ -1,5 +1,6 @@
 """Activations through the service alone (no HTTP, no ASGI), from threads: what the database and the licensing code
-manage on this machine. Run by ``bench/licensing.py``; prints JSON with the rate and the latencies."""
+manage on this machine. Run by ``bench/licensing.py``; prints JSON with the rate, the latencies and the CPU time of
+this process per activation (``cpu_ms``: all threads, Python and driver, not the database server's)."""
 
 from __future__ import annotations
 
@@ -47,12 +48,14 @@ def worker() -> None:
 
 
 threads = [threading.Thread(target=worker) for _ in range(clients)]
+cpu_started = time.process_time()
 started = time.perf_counter()
 for thread in threads:
     thread.start()
 for thread in threads:
     thread.join()
 seconds = time.perf_counter() - started
+cpu_seconds = time.process_time() - cpu_started
 ordered = sorted(latencies)
 print(
     json.dumps(
@@ -62,6 +65,7 @@ print(
             "p99": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))],
             "errors": errors,
             "count": len(latencies),
+            "cpu_ms": 1000 * cpu_seconds / max(1, len(latencies)),
         }
     )
 )

@@ -321,3 +321,5 @@ IP_COUNTRY_DATABASE = env.text("IP_COUNTRY_DATABASE", "")
 # production, a development key is generated into var/license_signing_key.
 LICENSE_SIGNING_KEY = env.text("TRUNKLINE_LICENSE_SIGNING_KEY")
 LICENSING_RATES = env.text("LICENSING_RATES")  # e.g. "activate=10/h,60/h;validate=120/m,600/m"
+# How long another process may keep answering with a licensing policy changed elsewhere (the activation API caches them)
+LICENSING_POLICY_CACHE_SECONDS = env.number("LICENSING_POLICY_CACHE_SECONDS", 10)

@@ -64,6 +64,7 @@ def sign(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         host=request.get_host(),
         date=format_datetime(clock.now(), usegmt=True),
         body=response.content,
+        kid=signing.public_key_id(),
     )
     for name, value in headers.items():
         response[name] = value
@@ -96,12 +97,11 @@ def _caller(request: HttpRequest) -> Caller:
 
 
 def _certificate_out(certified: Certified, nonce: int | None) -> dict[str, Any]:
-    license = certified.activation.license
     return {
-        "license_id": license.public_id,
-        "activation_id": certified.activation.public_id,
-        "type": license.kind,
-        "product": license.product.code,
+        "license_id": certified.license_id,
+        "activation_id": certified.activation_id,
+        "type": certified.kind,
+        "product": certified.product,
         "certificate": certified.certificate,
         "expires_at": certified.expires_at,
         "nonce": nonce,
@@ -144,14 +144,13 @@ def validate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
     """Valid on this device, or a code: ``not_found``, ``expired``, ``disabled``, ``not_activated_on_this_device``."""
     throttle("validate", key=_key(request), ip=client_ip(request))
     result = activation_validate(key=_key(request), fingerprint=payload.fingerprint)
-    license = result.license
     return {
         "valid": result.valid,
         "code": result.code,
         "message": result.message,
-        "license_id": license.public_id if license else None,
-        "type": license.kind if license else None,
-        "expires_at": license.expires_at if license else None,
+        "license_id": result.license_id,
+        "type": result.kind,
+        "expires_at": result.expires_at,
         "nonce": payload.nonce,
         "ts": clock.now(),
     }

@@ -69,5 +69,10 @@ def public_key_pem() -> str:
     return public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
+@cache
+def _key_id_for(configured: str) -> str:
+    return key_id(_key_for(configured).public_key())
+
+
 def public_key_id() -> str:
-    return key_id(public_key())
+    return _key_id_for(getattr(settings, "LICENSE_SIGNING_KEY", ""))

@@ -67,10 +67,11 @@ def canonical_json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def certificate_sign(payload: dict[str, Any], private_key: Ed25519PrivateKey) -> str:
+def certificate_sign(payload: dict[str, Any], private_key: Ed25519PrivateKey, *, kid: str | None = None) -> str:
+    """The armoured certificate; ``kid`` is ``key_id`` of the key's public half (computed when not given)."""
     enc = _b64url(canonical_json(payload))
     sig = _b64url(private_key.sign(CERTIFICATE_DOMAIN + enc.encode("ascii")))
-    document = {"alg": ALGORITHM, "kid": key_id(private_key.public_key()), "enc": enc, "sig": sig}
+    document = {"alg": ALGORITHM, "kid": kid or key_id(private_key.public_key()), "enc": enc, "sig": sig}
     body = base64.b64encode(canonical_json(document)).decode("ascii")
     return "\n".join([BEGIN, *textwrap.wrap(body, 64), END]) + "\n"
 
@@ -116,13 +117,20 @@ def signing_string(*, method: str, target: str, host: str, date: str, digest: st
 
 
 def response_signature(
-    *, private_key: Ed25519PrivateKey, method: str, target: str, host: str, date: str, body: bytes
+    *,
+    private_key: Ed25519PrivateKey,
+    method: str,
+    target: str,
+    host: str,
+    date: str,
+    body: bytes,
+    kid: str | None = None,
 ) -> dict[str, str]:
     """The headers that sign one response: ``Date``, ``Digest`` and ``Trunkline-Signature``."""
     digest = body_digest(body)
     signature = private_key.sign(signing_string(method=method, target=target, host=host, date=date, digest=digest))
     header = (
-        f'keyid="{key_id(private_key.public_key())}", algorithm="ed25519", headers="{SIGNED_HEADERS}", '
+        f'keyid="{kid or key_id(private_key.public_key())}", algorithm="ed25519", headers="{SIGNED_HEADERS}", '
         f'signature="{base64.b64encode(signature).decode("ascii")}"'
     )
     return {"Date": date, "Digest": digest, "Trunkline-Signature": header}

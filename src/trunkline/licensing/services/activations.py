@@ -1,18 +1,19 @@
 """The activation API's services (RT-1.1.1, RT-4.5, RT-4.6, RT-6.4, RT-8.3): the license key is the credential.
 
-Every write locks the license row first (``SELECT ... FOR UPDATE``), so requests for one license run one after
+Every write here locks the license row first (``SELECT ... FOR UPDATE``), so requests for one license run one after
 another; the partial unique constraints on activations and resets are the database's own guarantee behind that.
+Activate, validate and refresh first try ``hot_path`` (raw SQL, one read and at most one single-statement write that
+locks and re-checks the license row itself); anything but a plain success falls through to the locked ORM path here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -33,6 +34,7 @@ from trunkline.licensing.models import (
     Reset,
     ResetBy,
 )
+from trunkline.licensing.services import hot_path
 from trunkline.licensing.services.pools import policy_for, require_operator_staff
 
 STALE_VALIDATION = timedelta(minutes=1)
@@ -48,7 +50,12 @@ class Caller:
 
 @dataclass(frozen=True)
 class Certified:
-    activation: Activation
+    """A signed certificate for one activation, with what the API answers about it."""
+
+    license_id: UUID
+    activation_id: UUID
+    kind: str
+    product: str
     certificate: str
     expires_at: datetime
 
@@ -92,30 +99,82 @@ def _end_user_ctx(license: License, caller: Caller) -> RequestContext:
     )
 
 
+def _sign_certificate(
+    *,
+    license_id: UUID,
+    activation_id: UUID,
+    product: str,
+    kind: str,
+    fingerprint_hash_: str,
+    license_expires_at: datetime | None,
+    reseller_terminated: bool,
+    policy: dict[str, Any],
+    at: datetime,
+) -> Certified:
+    """The certificate payload and its Ed25519 signature (both paths build it here, so they certify alike)."""
+    expires_at = at + timedelta(days=int(policy["certificate_lifetime_days"]))
+    if license_expires_at is not None:
+        expires_at = min(expires_at, license_expires_at)
+    updates = not reseller_terminated
+    payload = {
+        "v": 1,
+        "license_id": str(license_id),
+        "product": product,
+        "fingerprint_hash": fingerprint_hash_,
+        "type": kind,
+        "issued_at": at.isoformat(),
+        "expires_at": expires_at.isoformat(),
+        "grace_days": policy["certificate_grace_days"],
+        "entitlements": {"updates": updates, "update_channel": "stable" if updates else "none"},
+    }
+    return Certified(
+        license_id=license_id,
+        activation_id=activation_id,
+        kind=kind,
+        product=product,
+        certificate=certificate_sign(payload, signing.signing_key(), kid=signing.public_key_id()),
+        expires_at=expires_at,
+    )
+
+
 def _certificate(
     license: License, activation: Activation, at: datetime, policy: LicensingPolicy | None = None
 ) -> Certified:
     policy = policy or policy_for(reseller=license.organization, product=license.product)
-    expires_at = at + timedelta(days=policy.certificate_lifetime_days)
-    if license.expires_at is not None:
-        expires_at = min(expires_at, license.expires_at)
-    updates = license.organization.status != "terminated"
-    payload = {
-        "v": 1,
-        "license_id": str(license.public_id),
-        "product": license.product.code,
-        "fingerprint_hash": activation.fingerprint_hash,
-        "type": license.kind,
-        "issued_at": at.isoformat(),
-        "expires_at": expires_at.isoformat(),
-        "grace_days": policy.certificate_grace_days,
-        "entitlements": {"updates": updates, "update_channel": "stable" if updates else "none"},
-    }
     if activation.certificate_issued_at != at:
         Activation.objects.filter(pk=activation.pk).update(certificate_issued_at=at)
-    return Certified(
-        activation=activation, certificate=certificate_sign(payload, signing.signing_key()), expires_at=expires_at
+    return _sign_certificate(
+        license_id=license.public_id,
+        activation_id=activation.public_id,
+        product=license.product.code,
+        kind=license.kind,
+        fingerprint_hash_=activation.fingerprint_hash,
+        license_expires_at=license.expires_at,
+        reseller_terminated=license.organization.status == "terminated",
+        policy=policy.snapshot(),
+        at=at,
     )
+
+
+def _hot_certificate(row: hot_path.LicenseRow, activation_id: UUID, device: str, policy: dict[str, Any], at: datetime):
+    return _sign_certificate(
+        license_id=row.public_id,
+        activation_id=activation_id,
+        product=row.product_code,
+        kind=row.kind,
+        fingerprint_hash_=device,
+        license_expires_at=row.expires_at,
+        reseller_terminated=row.organization_status == "terminated",
+        policy=policy,
+        at=at,
+    )
+
+
+def _key_hash(key: str) -> str:
+    try:
+        return hash_key(normalize_key(key))
+    except KeyFormatError:
+        raise refuse("key_invalid", _("This is not a valid license key; check it for typing errors."), 422) from None
 
 
 def _current(license: License, fingerprint_hash_: str) -> Activation | None:
@@ -142,6 +201,34 @@ def activation_activate(
     a fresh certificate."""
     at = at or clock.now()
     device = _clean_fingerprint(fingerprint)
+    device_name, product_version = device_name.strip()[:200], product_version.strip()[:64]
+    key_hash = _key_hash(key)
+    row = hot_path.license_row(key_hash)
+    if row is not None and row.is_usable(at):
+        policy_values = row.policy()
+        existing_live = next((live for live in row.live if live.fingerprint_hash == device), None)
+        if existing_live is not None:
+            if hot_path.activation_touch(license=row, key_hash=key_hash, activation_id=existing_live.id, at=at):
+                return _hot_certificate(row, existing_live.public_id, device, policy_values, at)
+        else:
+            used_slots = {live.slot for live in row.live}
+            slot = next((n for n in range(int(policy_values["devices_per_license"])) if n not in used_slots), None)
+            if slot is not None:
+                bound = hot_path.activation_bind(
+                    license=row,
+                    key_hash=key_hash,
+                    slot=slot,
+                    fingerprint_hash=device,
+                    device_name=device_name,
+                    product_version=product_version,
+                    ip=caller.ip,
+                    user_agent=caller.user_agent,
+                    policy=policy_values,
+                    at=at,
+                )
+                if bound is not None:
+                    return _hot_certificate(row, bound, device, policy_values, at)
+    # Anything but a plain success (or a lost race): the locked path decides, with its exact refusals.
     with transaction.atomic():
         license = _license_for_key(key, lock=True)
         _require_usable(license, at)
@@ -162,8 +249,8 @@ def activation_activate(
                 license=license,
                 slot=free[0],
                 fingerprint_hash=device,
-                device_name=device_name.strip()[:200],
-                product_version=product_version.strip()[:64],
+                device_name=device_name,
+                product_version=product_version,
                 method=ActivationMethod.ONLINE,
                 activated_at=at,
                 ip=caller.ip,
@@ -190,37 +277,55 @@ class Validation:
     valid: bool
     code: str
     message: str
-    license: License | None = None
-    activation: Activation | None = None
+    license_id: UUID | None = None
+    kind: str | None = None
+    expires_at: datetime | None = None
+    reseller_terminated: bool = False
 
 
 def activation_validate(*, key: str, fingerprint: str, at: datetime | None = None) -> Validation:
-    """Is this license usable on this device now? Never raises for a license state: the answer carries the code."""
+    """Is this license usable on this device now? Never raises for a license state: the answer carries the code.
+    One read by the key's digest (and a conditional write of the validation time at most once a minute)."""
     at = at or clock.now()
     device = _clean_fingerprint(fingerprint)
     try:
-        license = _license_for_key(key, lock=False)
+        key_hash = _key_hash(key)
     except ActivationRefusedError as error:
         return Validation(False, error.code, error.message)
-    if license.disabled_at is not None:
-        return Validation(False, "disabled", _("This license is disabled."), license)
-    if _is_expired(license, at):
-        return Validation(False, "expired", _("This license has expired."), license)
-    activation = _current(license, device)
-    if activation is None:
-        return Validation(
-            False, "not_activated_on_this_device", _("This license is not activated on this device."), license
+    row = hot_path.license_row(key_hash, fingerprint_hash=device)
+    if row is None:
+        return Validation(False, "not_found", _("No license has this key."))
+    facts = Validation(
+        False,
+        "",
+        "",
+        license_id=row.public_id,
+        kind=row.kind,
+        expires_at=row.expires_at,
+        reseller_terminated=row.organization_status == "terminated",
+    )
+    if row.is_disabled:
+        return replace(facts, code="disabled", message=_("This license is disabled."))
+    if row.status == LicenseStatus.EXPIRED or (row.expires_at is not None and row.expires_at <= at):
+        return replace(facts, code="expired", message=_("This license has expired."))
+    if not row.live:
+        return replace(
+            facts, code="not_activated_on_this_device", message=_("This license is not activated on this device.")
         )
-    License.objects.filter(pk=license.pk).filter(
-        Q(last_validated_at__isnull=True) | Q(last_validated_at__lt=at - STALE_VALIDATION)
-    ).update(last_validated_at=at)
-    return Validation(True, "valid", _("The license is valid on this device."), license, activation)
+    hot_path.license_validated(license=row, at=at, stale_before=at - STALE_VALIDATION)
+    return replace(facts, valid=True, code="valid", message=_("The license is valid on this device."))
 
 
 def activation_refresh(*, key: str, fingerprint: str, at: datetime | None = None) -> Certified:
     """A fresh certificate for a device the license is bound to; none while disabled or expired."""
     at = at or clock.now()
     device = _clean_fingerprint(fingerprint)
+    key_hash = _key_hash(key)
+    row = hot_path.license_row(key_hash, fingerprint_hash=device)
+    if row is not None and row.is_usable(at) and row.live:
+        policy_values = row.policy()
+        if hot_path.activation_touch(license=row, key_hash=key_hash, activation_id=row.live[0].id, at=at):
+            return _hot_certificate(row, row.live[0].public_id, device, policy_values, at)
     with transaction.atomic():
         license = _license_for_key(key, lock=True)
         _require_usable(license, at)
@@ -307,15 +412,16 @@ def activation_deactivate(
 def activation_updates(*, key: str, fingerprint: str, version: str, at: datetime | None = None) -> Validation:
     """May this license install product version ``version``? Not after the reseller's termination (RT-8.3)."""
     validation = activation_validate(key=key, fingerprint=fingerprint, at=at)
-    if not validation.valid or validation.license is None:
+    if not validation.valid:
         return validation
-    if validation.license.organization.status == "terminated":
-        return Validation(
-            False, "updates_not_allowed", _("This license no longer receives product updates."), validation.license
+    if validation.reseller_terminated:
+        return replace(
+            validation,
+            valid=False,
+            code="updates_not_allowed",
+            message=_("This license no longer receives product updates."),
         )
-    return Validation(
-        True, "valid", _("Version %(version)s may be installed.") % {"version": version}, validation.license
-    )
+    return replace(validation, message=_("Version %(version)s may be installed.") % {"version": version})
 
 
 # --- Vendor staff ------------------------------------------------------------------------------------------------

@@ -3,14 +3,18 @@ allotment (RT-4.6) and is forfeited on termination (RT-8.3)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -48,6 +52,67 @@ def policy_for(*, reseller: Organization | None, product: Product | None) -> Lic
     if not ranked:
         raise NoPolicyError()
     return ranked[0]
+
+
+class _PolicyCache:
+    """Every policy row's values (the table holds a handful of rows), kept in this process for the activation API's hot
+    path. Cleared at once in this process when a policy is saved or deleted (and again after its commit), and reloaded
+    at most ``LICENSING_POLICY_CACHE_SECONDS`` after a change made by another process. Inside a transaction it is not
+    used: there the rows may be uncommitted, and tests run inside one."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] | None = None
+        self.loaded_at = 0.0
+        self.lock = threading.Lock()
+
+    def clear(self, **_ignored: Any) -> None:
+        with self.lock:
+            self.rows = None
+
+    def load(self) -> list[dict[str, Any]]:
+        return [
+            row.snapshot() | {"product_id": row.product_id, "organization_id": row.organization_id}
+            for row in LicensingPolicy.objects.all()
+        ]
+
+    def get(self) -> list[dict[str, Any]]:
+        if transaction.get_connection().in_atomic_block:
+            return self.load()
+        now = time.monotonic()
+        rows = self.rows
+        if rows is None or now - self.loaded_at > settings.LICENSING_POLICY_CACHE_SECONDS:
+            rows = self.load()
+            with self.lock:
+                self.rows, self.loaded_at = rows, now
+        return rows
+
+
+policy_cache = _PolicyCache()
+
+
+def _policy_changed(**_kwargs: Any) -> None:
+    policy_cache.clear()
+    transaction.on_commit(policy_cache.clear)
+
+
+post_save.connect(_policy_changed, sender=LicensingPolicy, dispatch_uid="licensing_policy_cache_save")
+post_delete.connect(_policy_changed, sender=LicensingPolicy, dispatch_uid="licensing_policy_cache_delete")
+
+
+def policy_values_for(*, organization_id: int, product_id: int) -> dict[str, Any]:
+    """The values of the most specific policy (as ``LicensingPolicy.snapshot()`` gives them, so they are stored with
+    the decision as they are), from the in-process cache: no query on the activation API's hot path."""
+    best: dict[str, Any] | None = None
+    best_rank = (-1, -1)
+    for row in policy_cache.get():
+        if row["organization_id"] not in (None, organization_id) or row["product_id"] not in (None, product_id):
+            continue
+        rank = (int(row["organization_id"] is not None), int(row["product_id"] is not None))
+        if rank > best_rank:
+            best, best_rank = row, rank
+    if best is None:
+        raise NoPolicyError()
+    return {name: value for name, value in best.items() if name not in ("organization_id", "product_id")}
 
 
 def penalty_multiplier(reseller: Organization | None, product: Product) -> Decimal:
