@@ -11,11 +11,13 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
+from trunkline.licensing.asgi import LicensingFastLane  # noqa: E402
 from trunkline.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        # The activation API's three hot endpoints are answered in front of Django's stack (licensing/asgi.py).
+        "http": LicensingFastLane(django_application),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -17,6 +17,7 @@ from trunkline.core.middleware import client_ip
 from trunkline.licensing import signing
 from trunkline.licensing.domain.certificates import response_signature
 from trunkline.licensing.domain.weeks import next_week_starts_at
+from trunkline.licensing.errors import RateLimitedError
 from trunkline.licensing.schemas import (
     ActivateIn,
     CertificateOut,
@@ -31,6 +32,7 @@ from trunkline.licensing.schemas import (
 from trunkline.licensing.services import (
     Caller,
     Certified,
+    Validation,
     activation_activate,
     activation_deactivate,
     activation_refresh,
@@ -92,11 +94,25 @@ def _key(request: HttpRequest) -> str:
     return str(getattr(request, "auth", ""))
 
 
+THROTTLED_SCOPE_KEY = "trunkline.licensing.throttled"
+
+
+def _throttle(request: HttpRequest, action: str) -> None:
+    """Count this request against the action's rates, unless the ASGI fast lane (``licensing.asgi``) already counted
+    it before handing the request on (then repeat its verdict)."""
+    scope = getattr(request, "scope", None) or {}
+    if THROTTLED_SCOPE_KEY in scope:
+        if scope[THROTTLED_SCOPE_KEY] is not None:
+            raise RateLimitedError(seconds=scope[THROTTLED_SCOPE_KEY])
+        return
+    throttle(action, key=_key(request), ip=client_ip(request))
+
+
 def _caller(request: HttpRequest) -> Caller:
     return Caller(ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:500])
 
 
-def _certificate_out(certified: Certified, nonce: int | None) -> dict[str, Any]:
+def certificate_out(certified: Certified, nonce: int | None) -> dict[str, Any]:
     return {
         "license_id": certified.license_id,
         "activation_id": certified.activation_id,
@@ -123,7 +139,7 @@ def public_key_api(request: HttpRequest) -> dict[str, str]:
 )
 def activate_api(request: HttpRequest, payload: ActivateIn):
     """Bind the license to this device and get a signed certificate; the same device again is idempotent."""
-    throttle("activate", key=_key(request), ip=client_ip(request))
+    _throttle(request, "activate")
     certified = activation_activate(
         key=_key(request),
         fingerprint=payload.fingerprint,
@@ -131,7 +147,7 @@ def activate_api(request: HttpRequest, payload: ActivateIn):
         product_version=payload.product_version,
         caller=_caller(request),
     )
-    return Status(201, _certificate_out(certified, payload.nonce))
+    return Status(201, certificate_out(certified, payload.nonce))
 
 
 @api.post(
@@ -142,8 +158,11 @@ def activate_api(request: HttpRequest, payload: ActivateIn):
 )
 def validate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
     """Valid on this device, or a code: ``not_found``, ``expired``, ``disabled``, ``not_activated_on_this_device``."""
-    throttle("validate", key=_key(request), ip=client_ip(request))
-    result = activation_validate(key=_key(request), fingerprint=payload.fingerprint)
+    _throttle(request, "validate")
+    return validation_out(activation_validate(key=_key(request), fingerprint=payload.fingerprint), payload.nonce)
+
+
+def validation_out(result: Validation, nonce: int | None) -> dict[str, Any]:
     return {
         "valid": result.valid,
         "code": result.code,
@@ -151,7 +170,7 @@ def validate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
         "license_id": result.license_id,
         "type": result.kind,
         "expires_at": result.expires_at,
-        "nonce": payload.nonce,
+        "nonce": nonce,
         "ts": clock.now(),
     }
 
@@ -164,8 +183,8 @@ def validate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
 )
 def refresh_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
     """A fresh certificate for this device (refused while the license is disabled or expired)."""
-    throttle("refresh", key=_key(request), ip=client_ip(request))
-    return _certificate_out(activation_refresh(key=_key(request), fingerprint=payload.fingerprint), payload.nonce)
+    _throttle(request, "refresh")
+    return certificate_out(activation_refresh(key=_key(request), fingerprint=payload.fingerprint), payload.nonce)
 
 
 def _reset_out(reset: Any, nonce: int | None) -> dict[str, Any]:
@@ -187,7 +206,7 @@ def _reset_out(reset: Any, nonce: int | None) -> dict[str, Any]:
 )
 def reset_api(request: HttpRequest, payload: ResetIn) -> dict[str, Any]:
     """Free the device to activate on another one: online activations only, once per ISO week (Europe/Sofia)."""
-    throttle("reset", key=_key(request), ip=client_ip(request))
+    _throttle(request, "reset")
     reset = activation_reset(key=_key(request), fingerprint=payload.fingerprint, caller=_caller(request))
     reset.activation.refresh_from_db()
     return _reset_out(reset, payload.nonce)
@@ -201,7 +220,7 @@ def reset_api(request: HttpRequest, payload: ResetIn) -> dict[str, Any]:
 )
 def deactivate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
     """Deactivate this device; it counts as the week's reset."""
-    throttle("reset", key=_key(request), ip=client_ip(request))
+    _throttle(request, "reset")
     reset = activation_deactivate(key=_key(request), fingerprint=payload.fingerprint, caller=_caller(request))
     reset.activation.refresh_from_db()
     return _reset_out(reset, payload.nonce)
@@ -215,7 +234,7 @@ def deactivate_api(request: HttpRequest, payload: DeviceIn) -> dict[str, Any]:
 )
 def updates_api(request: HttpRequest, payload: UpdatesIn) -> dict[str, Any]:
     """May this license install ``version``? Refused (``updates_not_allowed``) after the reseller's termination."""
-    throttle("updates", key=_key(request), ip=client_ip(request))
+    _throttle(request, "updates")
     result = activation_updates(key=_key(request), fingerprint=payload.fingerprint, version=payload.version)
     return {
         "allowed": result.valid,

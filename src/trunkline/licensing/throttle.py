@@ -53,10 +53,19 @@ def configured_rates(value: str | dict[str, tuple[str, str]]) -> dict[str, tuple
 
 def throttle(action: str, *, key: str, ip: str | None) -> None:
     """Raise ``RateLimitedError`` (429) when this key or this address used up the action's rate."""
+    wait = throttle_hit(action, key=key, ip=ip)
+    if wait is not None:
+        raise RateLimitedError(seconds=wait)
+
+
+def throttle_hit(action: str, *, key: str, ip: str | None) -> int | None:
+    """Count one request of ``action``; the seconds to wait when this key or this address used up its rate, else
+    None. In-process (or Redis when ``REDIS_URL`` is set): never a database round trip."""
     rates = {**DEFAULT_RATES, **configured_rates(getattr(settings, "LICENSING_RATES", "") or {})}
     per_key, per_ip = rates.get(action, rates["validate"])
     key_digest = hashlib.sha256(" ".join(key.upper().replace("-", "").split()).encode()).hexdigest()[:32]
     for bucket, rate in ((f"licensing:{action}:key:{key_digest}", per_key), (f"licensing:{action}:ip:{ip}", per_ip)):
         wait = _hit(bucket, rate)
         if wait is not None:
-            raise RateLimitedError(seconds=wait)
+            return wait
+    return None

@@ -17,11 +17,11 @@ from trunkline.licensing.models import Activation, License, LicensingPolicy
 from trunkline.licensing.services import (
     activation_activate,
     activation_validate,
+    hot_path,
     license_assign,
     licenses_disable_all,
     policy_set,
 )
-from trunkline.licensing.services import hot_path
 from trunkline.licensing.services.pools import policy_cache, policy_values_for
 from trunkline.licensing.tests.conftest import grow_pool, new_end_user
 
@@ -153,7 +153,8 @@ def test_an_expired_test_license_is_not_bound(key):
     """Expired by time (not yet by the job): the hot path steps aside and the locked path answers ``expired``."""
     License.objects.update(expires_at=clock.now() - timedelta(seconds=1))
     row = hot_path.license_row(hash_key(normalize_key(key)))
-    assert row is not None and not row.is_usable(clock.now())
+    assert row is not None
+    assert not row.is_usable(clock.now())
     assert _bind_with(row, hash_key(normalize_key(key))) is None
 
 
