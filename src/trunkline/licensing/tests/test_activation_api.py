@@ -176,6 +176,26 @@ def test_deactivating_counts_as_the_weeks_reset(key):
 
 
 @pytest.mark.rule("RT-4.5")
+def test_deactivating_after_the_weeks_reset_is_refused_until_monday_and_is_recorded_as_a_reset(key):
+    """The other order too: reset, activate elsewhere, deactivate the same week → reset_limit_reached and the device
+    stays bound; on Monday 00:00 Sofia the deactivation works and takes that week's place (reason "deactivated")."""
+    client = Client()
+    with time_machine.travel(MONDAY, tick=False):
+        call(client, "activate", key, {"fingerprint": DEVICE_A})
+        assert call(client, "reset", key, {}).status_code == 200
+        call(client, "activate", key, {"fingerprint": DEVICE_B})
+        refused = call(client, "deactivate", key, {"fingerprint": DEVICE_B})
+        assert (refused.status_code, refused.json()["code"]) == (409, "reset_limit_reached")
+        assert Activation.objects.filter(ended_at__isnull=True).count() == 1
+    with time_machine.travel(datetime(2026, 11, 29, 22, 0, tzinfo=UTC), tick=False):  # Monday 00:00 in Sofia
+        assert call(client, "deactivate", key, {"fingerprint": DEVICE_B}).status_code == 200
+        assert call(client, "reset", key, {}).json()["code"] == "not_activated"
+    resets = list(Reset.objects.order_by("at").values_list("reason", "week_slot"))
+    assert resets == [("reset", 0), ("deactivated", 0)]
+    assert Activation.objects.filter(ended_at__isnull=True).count() == 0
+
+
+@pytest.mark.rule("RT-4.5")
 def test_staff_override_resets_beyond_the_limit_with_a_recorded_reason(key, operator_ctx):
     """After the week's reset is used, staff reset again with a reason; it is audited and takes no weekly place."""
     client = Client()
