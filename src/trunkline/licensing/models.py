@@ -193,8 +193,9 @@ class EndUserImportStatus(models.TextChoices):
 
 class EndUserImport(OrganizationScopedModel):
     """A CSV import of end users (RT-4.3), run by a background task: the uploaded file, how many rows it has, how many
-    are done and created, and the refused rows as ``[{"row": line number, "message": text}]``. ``rows_done`` is the
-    task's resume point: a second run of the task continues from it and never creates a row twice."""
+        are done and created, and the refused rows as ``[{"row": line number, "message": text}]``. ``rows_done`` is the
+        task's resume point: a second run of the task continues from it and never creates a row twice. The file holds
+    personal data: it is emptied ``LICENSING_IMPORT_RETENTION_DAYS`` after the import (``data_purged_at``)."""
 
     file_name = models.CharField(max_length=255, blank=True)
     data = models.BinaryField()
@@ -207,6 +208,7 @@ class EndUserImport(OrganizationScopedModel):
     created = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    data_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

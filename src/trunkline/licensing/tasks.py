@@ -9,7 +9,7 @@ from django.tasks import task
 
 from trunkline.core import clock
 from trunkline.licensing.enforcement import penalties_enforce
-from trunkline.licensing.services import end_user_import_run, license_tests_expire
+from trunkline.licensing.services import end_user_import_run, end_user_imports_purge, license_tests_expire
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +43,12 @@ def end_user_import_task(import_id: int) -> dict[str, int]:
         extra={"rows": record.rows_total, "imported": record.created, "refused": len(record.errors)},
     )
     return result
+
+
+@cron("40 3 * * *")
+@task()
+def end_user_imports_purge_task() -> int:
+    """Empty the stored CSV files of end-user imports older than the retention period (personal data)."""
+    count = end_user_imports_purge(at=clock.now())
+    logger.info("end-user import files purged", extra={"count": count})
+    return count

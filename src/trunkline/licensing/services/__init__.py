@@ -18,6 +18,7 @@ from trunkline.licensing.services.end_users import (
     end_user_import_batch,
     end_user_import_run,
     end_user_import_start,
+    end_user_imports_purge,
     end_user_update,
 )
 from trunkline.licensing.services.licenses import (
@@ -55,6 +56,7 @@ __all__ = [
     "end_user_import_batch",
     "end_user_import_run",
     "end_user_import_start",
+    "end_user_imports_purge",
     "end_user_update",
     "license_assign",
     "license_get_by_key",

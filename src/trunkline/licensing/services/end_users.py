@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -324,3 +326,34 @@ def end_user_import_run(*, import_id: int, batch_size: int = IMPORT_BATCH_SIZE) 
     while not end_user_import_batch(import_id=import_id, batch_size=batch_size):
         pass
     return EndUserImport.objects.get(pk=import_id)
+
+
+def end_user_imports_purge(*, at: datetime | None = None, organization: Organization | None = None) -> int:
+    """Empty the stored CSV files of end-user imports (personal data, RT-7.1.2): those finished — or, if they never
+    finished, started — more than ``LICENSING_IMPORT_RETENTION_DAYS`` ago, or every one of ``organization`` (an
+    erasure). The counts and the per-row error report stay. Idempotent; returns how many files were emptied."""
+    at = at or clock.now()
+    imports = EndUserImport.objects.filter(data_purged_at__isnull=True)
+    if organization is not None:
+        imports = imports.filter(organization=organization)
+    else:
+        cutoff = at - timedelta(days=settings.LICENSING_IMPORT_RETENTION_DAYS)
+        imports = imports.filter(Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff))
+    with transaction.atomic():
+        ids = list(imports.select_for_update().values_list("pk", flat=True))
+        if not ids:
+            return 0
+        count = EndUserImport.objects.filter(pk__in=ids).update(data=b"", data_purged_at=at, updated_at=at)
+        audit_record(
+            ctx=None,
+            action="licensing.end_user_imports_purged",
+            target=organization,
+            organization=organization,
+            changes={
+                "count": count,
+                "reason": "erasure" if organization is not None else "retention",
+                "retention_days": settings.LICENSING_IMPORT_RETENTION_DAYS,
+            },
+            at=at,
+        )
+    return count

@@ -153,3 +153,44 @@ def test_the_upload_queues_the_task_and_a_worker_runs_it():
     record.refresh_from_db()
     assert (record.status, record.rows_done, record.created, record.errors) == (EndUserImportStatus.DONE, 5, 3, REPORT)
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+
+
+@pytest.mark.rule("RT-7.1.2")
+def test_the_daily_job_empties_import_files_past_the_retention_period():
+    """Files of imports finished more than LICENSING_IMPORT_RETENTION_DAYS ago are emptied (counts and report kept);
+    newer ones and a second run change nothing; the purge is audited."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from trunkline.core import clock
+    from trunkline.licensing.tasks import end_user_imports_purge_task
+
+    reseller = member(kind="reseller", role="admin")
+    old = end_user_import_start(ctx=ctx_for(reseller), data=CSV)
+    end_user_import_task.call(import_id=old.pk)
+    recent = end_user_import_start(ctx=ctx_for(reseller), data=CSV)
+    end_user_import_task.call(import_id=recent.pk)
+    retention = timedelta(days=settings.LICENSING_IMPORT_RETENTION_DAYS)
+    EndUserImport.objects.filter(pk=old.pk).update(finished_at=clock.now() - retention - timedelta(minutes=1))
+    assert end_user_imports_purge_task.call() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (bytes(old.data), old.data_purged_at is not None, old.created, old.errors) == (b"", True, 3, REPORT)
+    assert (bytes(recent.data), recent.data_purged_at) == (CSV, None)
+    assert end_user_imports_purge_task.call() == 0
+    event = AuditEvent.objects.get(action="licensing.end_user_imports_purged")
+    assert event.changes == {"count": 1, "reason": "retention", "retention_days": 30}
+
+
+@pytest.mark.rule("RT-7.1.2")
+def test_an_erasure_empties_every_import_file_of_that_reseller_only():
+    """``end_user_imports_purge(organization=...)`` empties that reseller's files at once, never another's."""
+    from trunkline.licensing.services import end_user_imports_purge
+
+    reseller, other = member(kind="reseller", role="admin"), member(kind="reseller", role="admin")
+    mine = end_user_import_start(ctx=ctx_for(reseller), data=CSV)
+    theirs = end_user_import_start(ctx=ctx_for(other), data=CSV)
+    assert end_user_imports_purge(organization=reseller.organization) == 1
+    assert bytes(EndUserImport.objects.get(pk=mine.pk).data) == b""
+    assert bytes(EndUserImport.objects.get(pk=theirs.pk).data) == CSV
