@@ -323,6 +323,8 @@ LICENSE_SIGNING_KEY = env.text("TRUNKLINE_LICENSE_SIGNING_KEY")
 LICENSING_RATES = env.text("LICENSING_RATES")  # e.g. "activate=10/h,60/h;validate=120/m,600/m"
 # How long another process may keep answering with a licensing policy changed elsewhere (the activation API caches them)
 LICENSING_POLICY_CACHE_SECONDS = env.number("LICENSING_POLICY_CACHE_SECONDS", 10)
+# New license keys (each one emailed to the end user) per license in 24 hours, by the reseller or staff
+LICENSING_KEY_REISSUES_PER_DAY = env.number("LICENSING_KEY_REISSUES_PER_DAY", 3)
 # Days an end-user import's uploaded CSV (personal data) is kept after the import; then a daily job empties it
 LICENSING_IMPORT_RETENTION_DAYS = env.number("LICENSING_IMPORT_RETENTION_DAYS", 30)
 # Threads per web process answering activate / validate / refresh in the ASGI fast lane (each holds a DB connection)

@@ -27,6 +27,7 @@ from trunkline.licensing.selectors import end_user_get, end_user_list, license_g
 from trunkline.licensing.services import (
     end_user_create,
     license_assign,
+    license_key_reissue,
     license_reset_override,
     license_test_assign,
     licenses_disable_all,
@@ -164,6 +165,22 @@ def license_test_assign_api(request: HttpRequest, end_user_id: UUID, payload: As
     return Status(201, license_out(license, key))
 
 
+@router.post(
+    "/licensing/licenses/{license_id}/key",
+    response={200: AssignedOut, **ERROR_RESPONSES},
+    operation_id="licensing_license_key_reissue",
+    summary="Send the end user a new license key",
+)
+def license_key_reissue_api(request: HttpRequest, license_id: UUID) -> dict[str, Any]:
+    """Only the key's hash is stored, so a lost key cannot be sent again: a new key replaces it at once (the old one
+    stops working; the device binding stays), is emailed to the end user and is in this response only. Resellers for
+    their licenses, operator staff for any; at most ``LICENSING_KEY_REISSUES_PER_DAY`` a day per license (429
+    ``licensing.key_reissue_limit``). Audited."""
+    ctx = ctx_of(request)
+    license, key = license_key_reissue(ctx=ctx, license_id=license_id)
+    return license_out(license_get(ctx=ctx, public_id=license.public_id), key)
+
+
 @router.get(
     "/licensing/licenses/{license_id}",
     response={200: LicenseOut, **ERROR_RESPONSES},
@@ -194,6 +211,71 @@ def license_reset_override_api(request: HttpRequest, license_id: UUID, payload: 
     ctx = _operator(request)
     license_reset_override(ctx=ctx, license_id=license_id, reason=payload.reason)
     return license_out(license_get(ctx=ctx, public_id=license_id))
+
+
+@router.get(
+    "/licensing/resellers/{organization_id}/end-users",
+    response={200: Page[EndUserOut], **ERROR_RESPONSES},
+    operation_id="licensing_reseller_end_user_list",
+    summary="A reseller's end users (operator staff)",
+)
+def reseller_end_user_list_api(
+    request: HttpRequest, organization_id: UUID, params: Query[PageIn], q: str = ""
+) -> dict[str, Any]:
+    ctx = _operator(request)
+    reseller = reseller_get(ctx=ctx, public_id=organization_id)
+    page = paginate(
+        end_user_list(ctx=ctx, query=q, organization=reseller), params, orderings=("name", "-created_at", "email")
+    )
+    page["items"] = [end_user_out(end_user) for end_user in page["items"]]
+    return page
+
+
+@router.post(
+    "/licensing/resellers/{organization_id}/end-users",
+    response={201: EndUserOut, **ERROR_RESPONSES},
+    operation_id="licensing_reseller_end_user_create",
+    summary="Create an end user on a reseller's behalf (operator staff)",
+)
+def reseller_end_user_create_api(request: HttpRequest, organization_id: UUID, payload: EndUserIn):
+    """As the reseller would (RT-4.11: the flag is required); audited with the staff member as the actor and the
+    reseller as the organisation. Needs ``ops:manage``."""
+    ctx = _operator(request)
+    reseller = reseller_get(ctx=ctx, public_id=organization_id)
+    return Status(201, end_user_out(end_user_create(ctx=ctx, organization=reseller, **payload.dict())))
+
+
+@router.post(
+    "/licensing/resellers/{organization_id}/end-users/{end_user_id}/licenses",
+    response={201: AssignedOut, **ERROR_RESPONSES},
+    operation_id="licensing_reseller_license_assign",
+    summary="Assign an End-Point License on a reseller's behalf (operator staff)",
+)
+def reseller_license_assign_api(request: HttpRequest, organization_id: UUID, end_user_id: UUID, payload: AssignIn):
+    """From the reseller's pool, under its Affiliated Party cap, exactly as the reseller's own assignment; audited as
+    the staff member on behalf of the reseller. The key is in this response only."""
+    ctx = _operator(request)
+    reseller = reseller_get(ctx=ctx, public_id=organization_id)
+    license, key = license_assign(
+        ctx=ctx, end_user_id=end_user_id, product_id=payload.product_id, organization=reseller
+    )
+    return Status(201, license_out(license, key))
+
+
+@router.post(
+    "/licensing/resellers/{organization_id}/end-users/{end_user_id}/test-licenses",
+    response={201: AssignedOut, **ERROR_RESPONSES},
+    operation_id="licensing_reseller_license_test_assign",
+    summary="Assign a Test License on a reseller's behalf (operator staff)",
+)
+def reseller_license_test_assign_api(request: HttpRequest, organization_id: UUID, end_user_id: UUID, payload: AssignIn):
+    """From the reseller's test allotment, under the RT-4.6 rules; audited as the staff member."""
+    ctx = _operator(request)
+    reseller = reseller_get(ctx=ctx, public_id=organization_id)
+    license, key = license_test_assign(
+        ctx=ctx, end_user_id=end_user_id, product_id=payload.product_id, organization=reseller
+    )
+    return Status(201, license_out(license, key))
 
 
 @router.post(

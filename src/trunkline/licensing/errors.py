@@ -48,6 +48,14 @@ class ResetReasonRequiredError(DomainError):
     message_template = _("Give the reason for this action; it is recorded.")
 
 
+class KeyReissueLimitError(DomainError):
+    code = "licensing.key_reissue_limit"
+    http_status = 429
+    message_template = _(
+        "A new key was already sent %(limit)s times in the last 24 hours; the next one is possible from %(next_at)s."
+    )
+
+
 class NoPolicyError(NotFoundError):
     code = "licensing.no_policy"
     message_template = _("No licensing policy applies to this product.")

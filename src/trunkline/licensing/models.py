@@ -272,6 +272,8 @@ class License(OrganizationScopedModel):
     assigned_by = models.CharField(max_length=254)
     policy = models.JSONField(default=dict)
     last_validated_at = models.DateTimeField(null=True, blank=True)
+    key_reissue_window_started_at = models.DateTimeField(null=True, blank=True)
+    key_reissues_in_window = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-assigned_at", "-pk"]

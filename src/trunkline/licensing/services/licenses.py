@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -24,6 +25,7 @@ from trunkline.licensing.domain.cap import basis_points
 from trunkline.licensing.domain.keys import generate_key, hash_key, key_hint, normalize_key
 from trunkline.licensing.errors import (
     AffiliateCapExceededError,
+    KeyReissueLimitError,
     LicensingDisabledError,
     PoolExhaustedError,
     ResellerTerminatedError,
@@ -43,6 +45,7 @@ from trunkline.licensing.services.pools import account_of, policy_for, pools_for
 from trunkline.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
+KEY_REISSUE_WINDOW = timedelta(hours=24)
 
 
 def _product(product_id: UUID) -> Product:
@@ -319,7 +322,12 @@ def license_get_by_key(*, key: str) -> License:
 
 def license_key_reissue(*, ctx: RequestContext, license_id: UUID, at: datetime | None = None) -> tuple[License, str]:
     """Give a license a new key (the end user lost the email, or the key leaked): the old key stops working at once,
-    the binding to the device stays, the new key is shown once and emailed. By the reseller or operator staff."""
+    the binding to the device stays, the new key is shown once and emailed. By the reseller or operator staff, at most
+    ``LICENSING_KEY_REISSUES_PER_DAY`` times in 24 hours per license (each one is an email to the end user).
+
+    Only the key's hash is stored, so "send the key again" can only mean a new key: keeping the old one sendable would
+    mean storing it (encrypted or not) where a database leak, or anyone who can read the database and the
+    application's secret, would reveal every usable key."""
     at = at or clock.now()
     with transaction.atomic():
         if ctx.is_operator:
@@ -331,15 +339,31 @@ def license_key_reissue(*, ctx: RequestContext, license_id: UUID, at: datetime |
         license = licenses.select_for_update().filter(public_id=license_id).first()
         if license is None:
             raise NotFoundError()
+        limit = settings.LICENSING_KEY_REISSUES_PER_DAY
+        window_started = license.key_reissue_window_started_at
+        if window_started is None or window_started <= at - KEY_REISSUE_WINDOW:
+            window_started, reissues = at, 0
+        else:
+            reissues = license.key_reissues_in_window
+        if reissues >= limit:
+            raise KeyReissueLimitError(
+                limit=limit, next_at=(window_started + KEY_REISSUE_WINDOW).isoformat(timespec="minutes")
+            )
         key, digest, hint = _new_key()
-        License.objects.filter(pk=license.pk).update(key_hash=digest, key_hint=hint)
+        License.objects.filter(pk=license.pk).update(
+            key_hash=digest,
+            key_hint=hint,
+            key_reissue_window_started_at=window_started,
+            key_reissues_in_window=reissues + 1,
+        )
         license.key_hash, license.key_hint = digest, hint
+        license.key_reissue_window_started_at, license.key_reissues_in_window = window_started, reissues + 1
         audit_record(
             ctx=ctx,
             action="licensing.license_key_reissued",
             target=license,
             organization=license.organization,
-            changes={"key_hint": hint},
+            changes={"key_hint": hint, "reissues_in_24h": reissues + 1},
             at=at,
         )
         transaction.on_commit(partial(_send_key, license_id=license.pk, key=key))
