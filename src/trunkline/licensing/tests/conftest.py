@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from trunkline.billing.services import invoice_order, payment_record
 from trunkline.commerce.models import Product
+from trunkline.commerce.services import order_place_online
+from trunkline.core import clock
 from trunkline.licensing.models import Pool
 from trunkline.licensing.services import end_user_create, pool_credit_order
+from trunkline.tenancy.models import Membership
 from trunkline.testing.factories import ctx_for, member
 
 
@@ -38,7 +41,11 @@ class FakeLines:
 
 @dataclass
 class PaidOrder:
-    """Stands in for commerce.Order where the commerce order models are not there: organisation, public id, lines."""
+    """Stands in for a paid commerce.Order (organisation, public id, lines) where a test is about the licensing side
+    alone: ``pool_credit_order`` replayed with crafted orders; pools of many throw-away products that have no price
+    in any book; and transactional tests (worker threads must see committed rows), which run after a flush of the
+    migrations' terms documents that an order's acceptance needs. Everything else grows pools through real, fully
+    paid orders (``grow_pool``)."""
 
     organization: Any
     lines: FakeLines
@@ -49,14 +56,44 @@ def paid_order(organization: Any, product: Product, quantity: int) -> PaidOrder:
     return PaidOrder(organization=organization, lines=FakeLines([FakeLine(product, quantity)]))
 
 
-def grow_pool(organization: Any, product: Product, quantity: int) -> Pool:
+def credit_pool_directly(organization: Any, product: Product, quantity: int) -> Pool:
+    """Credit a pool with a stand-in order, without commerce and billing (see ``PaidOrder`` for when)."""
     pool_credit_order(order=paid_order(organization, product, quantity))
+    return Pool.objects.get(organization=organization, product=product)
+
+
+def grow_pool(organization: Any, product: Product, quantity: int) -> Pool:
+    """Grow the reseller's pool the real way (RT-3.3): an Online Order placed by the reseller, invoiced by staff and
+    paid in full through billing, whose ``order_paid`` event credits the pool."""
+    reseller = Membership.objects.filter(organization=organization).order_by("pk").first() or member(
+        kind="reseller", role="admin", organization=organization
+    )
+    order = order_place_online(
+        ctx=ctx_for(reseller), product_id=product.public_id, quantity=quantity, accept_terms=True
+    )
+    staff = ctx_for(member(kind="operator", role="staff"))
+    invoice = invoice_order(ctx=staff, order_id=order.public_id)
+    payment_record(
+        ctx=staff,
+        organization_id=organization.public_id,
+        amount=invoice.gross_amount,
+        currency=invoice.currency,
+        received_on=clock.now().date(),
+        invoice_ids=[invoice.public_id],
+    )
     return Pool.objects.get(organization=organization, product=product)
 
 
 @pytest.fixture
 def product(db) -> Product:
-    return Product.objects.create(code="SOFTPHONE", name="Softphone End-Point License", retail_amount=Decimal("40.00"))
+    """The catalog's End-Point License product, priced in the default book, so real orders can buy it (seeded again
+    where an earlier transactional test flushed the migrations' rows)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("trunkline.commerce.migrations.0003_default_price_book").create(apps, None)
+    return Product.objects.get(code="EPL-PRO")
 
 
 @pytest.fixture

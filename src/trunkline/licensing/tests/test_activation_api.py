@@ -85,7 +85,7 @@ def test_activation_binds_one_device_and_returns_a_verifiable_certificate(key, p
     assert body["nonce"] == 7
     payload = certificate_verify(body["certificate"], signing.public_key())
     assert payload["fingerprint_hash"] == fingerprint_hash(DEVICE_A)
-    assert (payload["type"], payload["product"], payload["entitlements"]["updates"]) == ("regular", "SOFTPHONE", True)
+    assert (payload["type"], payload["product"], payload["entitlements"]["updates"]) == ("regular", "EPL-PRO", True)
     again = call(client, "activate", key, {"fingerprint": DEVICE_A})
     assert again.status_code == 201
     assert again.json()["activation_id"] == body["activation_id"]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from trunkline.licensing.models import EndUser, License, LicensingAccount, Pool
-from trunkline.licensing.tests.conftest import grow_pool
+from trunkline.licensing.tests.conftest import credit_pool_directly
 
 ROOT = Path(__file__).resolve().parents[4]
 PROCESSES, THREADS, REQUESTS = 8, 10, 1000
@@ -27,7 +27,7 @@ def test_a_thousand_concurrent_assignments_never_oversell_a_pool_of_100(reseller
     the pool reads 0 available and exactly 100 licenses exist."""
     if connection.vendor != "postgresql":
         pytest.skip("Real concurrency needs PostgreSQL's row locks; SQLite serialises writers.")
-    grow_pool(reseller.organization, product, 100)
+    credit_pool_directly(reseller.organization, product, 100)
     EndUser.objects.bulk_create(
         EndUser(organization=reseller.organization, name=f"User {n}", email=f"user{n}@example.com", is_affiliated=False)
         for n in range(REQUESTS)

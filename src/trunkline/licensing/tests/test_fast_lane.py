@@ -17,7 +17,7 @@ from trunkline.licensing.asgi import LicensingFastLane
 from trunkline.licensing.domain.certificates import body_digest, certificate_verify, fingerprint_hash, signing_string
 from trunkline.licensing.models import Activation
 from trunkline.licensing.services import license_assign
-from trunkline.licensing.tests.conftest import grow_pool, new_end_user
+from trunkline.licensing.tests.conftest import credit_pool_directly, new_end_user
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the lane's worker threads must see committed rows
 DEVICE_A = "sha256:" + "a" * 64
@@ -26,7 +26,7 @@ DEVICE_B = "sha256:" + "b" * 64
 
 @pytest.fixture
 def key(reseller_ctx, product):
-    grow_pool(reseller_ctx.organization, product, 5)
+    credit_pool_directly(reseller_ctx.organization, product, 5)
     _license, plaintext = license_assign(
         ctx=reseller_ctx, end_user_id=new_end_user(reseller_ctx).public_id, product_id=product.public_id
     )

@@ -29,7 +29,7 @@ def test_the_dashboard_shows_pools_and_the_affiliated_share(portal):
     page = client.get("/reseller/licensing/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "SOFTPHONE" in text
+    assert "EPL-PRO" in text
     assert "0 of 0 (cap 10 %)" in text
     assert "<svg" in text
 

@@ -34,7 +34,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.rule("RT-3.3")
 def test_a_paid_order_grows_the_pool_exactly_once(reseller, product):
-    """The same order paid twice (a repeated event) credits the pool once; another order adds its own count."""
+    """The same order paid twice (a repeated event) credits the pool once; another order adds its own count.
+
+    The licensing side alone, with stand-in orders (a real order cannot be paid twice); the same rule end to end —
+    real order, invoice and payments — is in ``test_commerce_and_billing_events.py``, and every other test grows its
+    pool through a real paid order (``grow_pool``)."""
     order = paid_order(reseller.organization, product, 25)
     pool_credit_order(order=order)
     pool_credit_order(order=order)

@@ -57,7 +57,7 @@ def test_the_sdk_activates_checks_verifies_offline_and_resets(key, tmp_path):
     """The whole life of a license on one device, through the SDK and the real server."""
     client = sdk(key, tmp_path)
     certificate = client.activate(device_name="Office PC")
-    assert certificate.product == "SOFTPHONE"
+    assert certificate.product == "EPL-PRO"
     assert client.check().license_id == certificate.license_id
     assert client.verify_offline().type == "regular"
     assert client.updates_allowed("5.2.0") is True
