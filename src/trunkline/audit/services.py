@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -40,6 +41,33 @@ def audit_record(
     )
 
 
+@cache
+def _audit_columns() -> tuple[str, str, tuple[Any, ...]]:
+    meta = AuditEvent._meta
+    quote = connection.ops.quote_name
+    fields = tuple(meta.get_field(name) for name in AUDIT_INSERT_FIELDS)
+    columns = ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr,arg-type]
+    return quote(meta.db_table), columns, fields
+
+
+AUDIT_INSERT_FIELDS = (
+    "public_id",
+    "organization",
+    "actor",
+    "actor_label",
+    "api_key_id",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "changes",
+    "ip",
+    "user_agent",
+    "request_id",
+    "created_at",
+)
+
+
 def audit_insert_parts(
     *,
     ctx: RequestContext | None,
@@ -50,31 +78,30 @@ def audit_insert_parts(
     changes: dict[str, Any],
     at: datetime,
     organization_id: int | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
 ) -> tuple[str, str, list[Any]]:
     """The same event as ``audit_record``, as the parts of an ``INSERT``: the quoted table, the quoted column list and
     the parameters (one ``%s`` each, in that order). For a hot path that writes the event in the very statement (or
-    transaction) that makes the change, in one round trip; the audit app stays the owner of its table and columns."""
-    fields: dict[str, Any] = {
-        "public_id": new_public_id(),
-        "organization": organization_id if organization_id is not None else (ctx.organization.pk if ctx else None),
-        "actor": ctx.user.pk if ctx and ctx.user is not None else None,
-        "actor_label": ctx.actor_label if ctx else "system",
-        "api_key_id": ctx.api_key_id if ctx else None,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "target_label": target_label[:300],
-        "changes": changes,
-        "ip": ctx.ip if ctx else None,
-        "user_agent": (ctx.user_agent if ctx else "")[:500],
-        "request_id": ctx.request_id if ctx else "",
-        "created_at": at,
-    }
-    meta = AuditEvent._meta
-    quote = connection.ops.quote_name
-    columns, params = [], []
-    for name, value in fields.items():
-        field = meta.get_field(name)
-        columns.append(quote(field.column))  # type: ignore[union-attr,arg-type]
-        params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
-    return quote(meta.db_table), ", ".join(columns), params
+    transaction) that makes the change, in one round trip; the audit app stays the owner of its table and columns.
+    Without ``ctx`` (a caller with no user or key, such as the activation API) the actor is "system" and ``ip`` and
+    ``user_agent`` say where the call came from."""
+    values = (
+        new_public_id(),
+        organization_id if organization_id is not None else (ctx.organization.pk if ctx else None),
+        ctx.user.pk if ctx and ctx.user is not None else None,
+        ctx.actor_label if ctx else "system",
+        ctx.api_key_id if ctx else None,
+        action,
+        target_type,
+        target_id,
+        target_label[:300],
+        changes,
+        ctx.ip if ctx else ip,
+        (ctx.user_agent if ctx else user_agent)[:500],
+        ctx.request_id if ctx else "",
+        at,
+    )
+    table, columns, fields = _audit_columns()
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    return table, columns, params

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import textwrap
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -73,7 +72,7 @@ def certificate_sign(payload: dict[str, Any], private_key: Ed25519PrivateKey, *,
     sig = _b64url(private_key.sign(CERTIFICATE_DOMAIN + enc.encode("ascii")))
     document = {"alg": ALGORITHM, "kid": kid or key_id(private_key.public_key()), "enc": enc, "sig": sig}
     body = base64.b64encode(canonical_json(document)).decode("ascii")
-    return "\n".join([BEGIN, *textwrap.wrap(body, 64), END]) + "\n"
+    return "\n".join([BEGIN, *(body[start : start + 64] for start in range(0, len(body), 64)), END]) + "\n"
 
 
 def certificate_verify(text: str, public_key: Ed25519PublicKey) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from django.db import connection, transaction
 
 from trunkline.audit.services import audit_insert_parts
 from trunkline.commerce.models import Product
-from trunkline.core.context import RequestContext
 from trunkline.core.ids import new_public_id
 from trunkline.licensing.models import Activation, ActivationMethod, License, LicenseKind, LicenseStatus
 from trunkline.licensing.services.pools import policy_values_for
@@ -191,14 +190,11 @@ def activation_bind(
         f"FROM {tables['license']} l WHERE {_usable_license_sql(tables)}"
     )
     where_params = [license.id, key_hash, LicenseStatus.ACTIVE.value, now]
-    ctx = RequestContext(
-        organization=Organization(pk=license.organization_id),
-        scopes=frozenset(),
+    audit_table, audit_columns, audit_params = audit_insert_parts(
+        ctx=None,
+        organization_id=license.organization_id,
         ip=ip,
         user_agent=user_agent,
-    )
-    audit_table, audit_columns, audit_params = audit_insert_parts(
-        ctx=ctx,
         action="licensing.license_activated",
         target_type=License._meta.label_lower,
         target_id=str(license.public_id),
