@@ -2,9 +2,10 @@
 """Benchmark of the activation API: activations per second and their p99 on SQLite and on PostgreSQL, served by
 uvicorn as in production, next to pgbench's single-row update rate on the same PostgreSQL in the same run.
 
-A measurement, not a test. Each activation is a first activation of a distinct license (a locked license row, a new
-activation row under two partial unique indexes, an audit row, an Ed25519 certificate and a signed response), the
-write path that matters. Validations (read-only) are measured after them. Prints a Markdown table.
+A measurement, not a test. Each activation is a first activation of a distinct license (the license read by its key
+digest, then one statement that locks it and inserts the activation under two partial unique indexes with its audit
+row, an Ed25519 certificate and a signed response), the write path that matters; over HTTP the ASGI fast lane
+answers it (ADR 0008). Validations (read-only) are measured after them. Prints a Markdown table.
 
     bench/licensing.py            # BENCH_LICENSES (default 3000), BENCH_CLIENTS (16), BENCH_WORKERS (2)
 """
