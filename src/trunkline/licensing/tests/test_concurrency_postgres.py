@@ -67,3 +67,51 @@ def test_a_thousand_concurrent_assignments_never_oversell_a_pool_of_100(reseller
     assert (pool.assigned, pool.available) == (100, 0)
     assert License.objects.count() == 100
     assert LicensingAccount.objects.get().provided == 100
+
+
+@pytest.mark.rule("RT-1.1.1")
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_twenty_devices_activating_one_license_at_once_bind_exactly_one(reseller, product):
+    """20 threads activate one license on 20 devices at the same instant (hot path, then the locked path for the
+    losers): one binds, 19 get already_active_on_another_device; one activation and one audit event exist."""
+    import threading
+
+    from django.db import connections
+
+    from trunkline.audit.models import AuditEvent
+    from trunkline.licensing.errors import ActivationRefusedError
+    from trunkline.licensing.models import Activation
+    from trunkline.licensing.services import activation_activate, license_assign
+    from trunkline.licensing.tests.conftest import new_end_user
+    from trunkline.testing.factories import ctx_for
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Real concurrency needs PostgreSQL's row locks; SQLite serialises writers.")
+    credit_pool_directly(reseller.organization, product, 1)
+    ctx = ctx_for(reseller)
+    _license, key = license_assign(ctx=ctx, end_user_id=new_end_user(ctx).public_id, product_id=product.public_id)
+    start = threading.Barrier(20, timeout=60)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def activate(device: int) -> None:
+        try:
+            start.wait()
+            activation_activate(key=key, fingerprint=f"sha256:{device:064x}")
+            outcome = "bound"
+        except ActivationRefusedError as error:
+            outcome = error.code
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=activate, args=(device,)) for device in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_active_on_another_device"] * 19 + ["bound"]
+    assert Activation.objects.filter(ended_at__isnull=True).count() == 1
+    assert AuditEvent.objects.filter(action="licensing.license_activated").count() == 1
