@@ -114,6 +114,7 @@ def decide(snapshot: dict, *, source_ip: str, a_number: str, r_user: str, sdp: s
         "user_number": entry.get("user_number", ""),
         "targets": targets,
         "greeting": entry.get("greeting", ""),
+        "greeting_ms": entry.get("greeting_ms", 0),
         "music": entry.get("music", ""),
         "strip_codecs": strip,
     }

@@ -23,12 +23,14 @@ except ImportError:  # imported by the tests, which install a fake KSR
     KSR = None
 
 try:
-    from trunkline.telephony.edge import policy
+    from trunkline.telephony.edge import media, policy
 except ImportError:  # inside Kamailio: the script's own directory
     sys.path.insert(0, os.environ.get("TRUNKLINE_EDGE_DIR") or os.path.dirname(os.path.abspath(__file__)))
+    import media  # type: ignore[no-redef]
     import policy  # type: ignore[no-redef]
 
 RTP_FLAGS = "replace-origin replace-session-connection ICE=remove"
+MUSIC_REPEATS = 1000  # the music loops until the call is answered or ends; rtpengine needs a count
 
 
 def mod_init():
@@ -36,6 +38,8 @@ def mod_init():
         snapshot=os.environ.get("TRUNKLINE_ROUTING", "routing.json"),
         spool=os.environ.get("TRUNKLINE_SPOOL", "."),
         rtpengine=os.environ.get("TRUNKLINE_RTPENGINE", "0") == "1",
+        ng_address=os.environ.get("TRUNKLINE_RTPENGINE_NG", "127.0.0.1:2223"),
+        pending=os.environ.get("TRUNKLINE_PENDING", ""),
     )
     KSR.info(
         f"trunkline edge: routing={router.snapshot.path} spool={router.spool.directory} rtpengine={router.rtpengine}\n"
@@ -44,10 +48,14 @@ def mod_init():
 
 
 class Router:
-    def __init__(self, *, snapshot: str, spool: str, rtpengine: bool = False) -> None:
+    def __init__(
+        self, *, snapshot: str, spool: str, rtpengine: bool = False, ng_address: str = "", pending: str = ""
+    ) -> None:
         self.snapshot = policy.SnapshotFile(snapshot)
         self.spool = policy.Spool(spool)
         self.rtpengine = rtpengine
+        self.ng_address = ng_address or "127.0.0.1:2223"
+        self.pending = media.Pending(pending or os.path.join(spool, "pending"))
 
     def child_init(self, rank):
         return 0
@@ -139,6 +147,8 @@ class Router:
             ("org", decision["org"]),
             ("ftag", KSR.pv.get("$ft") or ""),
             ("greeting", decision.get("greeting", "")),
+            ("greeting_ms", str(decision.get("greeting_ms", 0))),
+            ("music", "1" if decision.get("music") else ""),
             ("pos", "0"),
             ("number", targets[0]["number"]),
         ):
@@ -158,6 +168,11 @@ class Router:
         self.relay_to(targets[0])
         if self.rtpengine:
             KSR.rtpengine.rtpengine_offer(RTP_FLAGS)
+            if decision.get("music"):
+                # the caller hears the music from now until a business number answers (PT-20)
+                KSR.rtpengine.play_media(
+                    "from-tag={} file={} repeat-times={}".format(KSR.pv.get("$ft"), decision["music"], MUSIC_REPEATS)
+                )
         if KSR.tm.t_relay() < 0:
             KSR.sl.sl_reply_error()
         return 1
@@ -195,13 +210,43 @@ class Router:
 
     # ------------------------------------------------------------ media (rtpengine)
     def ksr_reply_media(self, msg):
-        code = KSR.pv.get("$rs")
-        if KSR.sdpops.sdp_content() > 0 and int(code) < 300:
-            KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
-            greeting = KSR.pv.get("$dlg_var(greeting)")
-            if int(code) == 200 and greeting:
-                # the caller hears the greeting; the business number is muted towards the caller meanwhile
-                KSR.rtpengine.play_media("from-tag={} file={}".format(KSR.pv.get("$ft"), greeting))
+        code = int(KSR.pv.get("$rs") or 0)
+        if KSR.sdpops.sdp_content() <= 0 or code >= 300:
+            return 1
+        KSR.rtpengine.rtpengine_answer(RTP_FLAGS)
+        caller, callee = KSR.pv.get("$ft"), KSR.pv.get("$tt")
+        music = KSR.pv.get("$dlg_var(music)")
+        if code < 200:
+            if music:  # the business number's early media would mix with the music: hold it back
+                KSR.rtpengine.block_media(f"from-tag={callee}")
+            return 1
+        if music:
+            KSR.rtpengine.stop_media(f"from-tag={caller}")
+        greeting = KSR.pv.get("$dlg_var(greeting)")
+        if greeting:
+            # the caller hears the greeting alone: the business number is blocked until it has played (PT-20)
+            KSR.rtpengine.block_media(f"from-tag={callee}")
+            KSR.rtpengine.play_media(f"from-tag={caller} file={greeting}")
+            seconds = int(KSR.pv.get("$dlg_var(greeting_ms)") or 0) / 1000
+            self.pending.add(
+                {"do": "unblock", "call_id": KSR.pv.get("$ci"), "from_tag": caller, "tag": callee},
+                due=time.time() + seconds,
+            )
+        elif music:
+            KSR.rtpengine.unblock_media(f"from-tag={callee}")
+        return 1
+
+    def ksr_media_timer(self, msg, name=""):
+        """Every 100 ms in Kamailio's rtimer process: run the media actions now due."""
+        for action in self.pending.take_due():
+            if action.get("do") != "unblock":
+                continue
+            try:
+                media.NgClient(self.ng_address).command(
+                    "unblock media", **{"call-id": action["call_id"], "from-tag": action["tag"]}
+                )
+            except (OSError, ValueError) as error:
+                KSR.err(f"trunkline edge: unblock media failed: {error}\n")
         return 1
 
     # ------------------------------------------------------------ dialog events

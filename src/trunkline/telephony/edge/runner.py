@@ -113,6 +113,8 @@ class Kamailio:
             TRUNKLINE_ROUTING=str(self.routing),
             TRUNKLINE_SPOOL=str(self.spool),
             TRUNKLINE_RTPENGINE="1" if self.rtpengine else "0",
+            TRUNKLINE_RTPENGINE_NG=self.rtpengine or "127.0.0.1:2223",
+            TRUNKLINE_PENDING=str(self.rundir / "pending"),
             TRUNKLINE_EDGE_DIR=str(HERE),
             **self.extra_env,
         )

@@ -38,6 +38,12 @@ def _asset_file(asset: Any) -> str:
     return str(media_dir() / asset.file_name)
 
 
+def _asset_ms(asset: Any) -> int:
+    if not _asset_file(asset):
+        return 0
+    return int(float(asset.format_report.get("seconds", 0)) * 1000)
+
+
 def routing_snapshot_build() -> dict[str, Any]:
     """The edge's view of the control plane: carriers, trunks, User Numbers with their hunt plans."""
     suspended = set(
@@ -75,6 +81,7 @@ def routing_snapshot_build() -> dict[str, Any]:
             "user_number": user_number.number,
             "targets": hunt_plan(steps, gateway=gateway),
             "greeting": _asset_file(user_number.greeting),
+            "greeting_ms": _asset_ms(user_number.greeting),
             "music": _asset_file(user_number.music),
             "suspended": user_number.organization_id in suspended,
         }

@@ -1,7 +1,9 @@
-"""Media through rtpengine (userspace) and the greeting workflow, end to end (PT-20, PT-21).
+"""Media through rtpengine (userspace) and the voice-asset workflow, end to end (PT-20, PT-21).
 
-The caller's SDP points at a socket of this test; rtpengine plays the User Number's greeting to the caller when the
-business number answers, and the received A-law audio is decoded and its tone measured.
+The caller's SDP points at a socket of this test, which keeps every RTP packet it receives in order. While the edge
+hunts, rtpengine plays the User Number's music (500 Hz) to the caller; when the business number answers, the music
+stops, the business number is blocked and the greeting (1000 Hz) plays; once it has played, the business number's
+own audio (700 Hz, streamed by SIPp) comes through. Each 20 ms packet is decoded and its tone measured.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ pytestmark = [
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 NET = f"127.0.{3 + 10 * WORKER}"  # one loopback net per xdist worker
 EDGE, CARRIER, PBX, LISTENER = (f"{NET}.{host}" for host in (1, 10, 20, 40))
+TONES = (500, 700, 1000)  # music, the business number, the greeting
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +91,16 @@ class Listener:
             self.packets.append(data)
 
     def close(self) -> list[int]:
+        """Each A-law packet's tone: 500, 700 or 1000 Hz when it is within 60 Hz of one of them, else 0."""
         self.running = False
         self.thread.join()
         self.sock.close()
         alaw = [packet for packet in self.packets if len(packet) > 12 and packet[1] & 0x7F == 8]
-        return [audio.alaw_decode(byte) for packet in alaw for byte in packet[12:]]
+        tones = []
+        for packet in alaw:
+            frequency = audio.dominant_frequency([audio.alaw_decode(byte) for byte in packet[12:]])
+            tones.append(next((tone for tone in TONES if abs(frequency - tone) <= 60), 0))
+        return tones
 
 
 @pytest.fixture
@@ -104,19 +112,32 @@ def clinic(settings, edge_dir, media_edge, db):
     trunk_create(ctx=ctx, name="PBX", addresses=[PBX], calling_numbers=["3592*"])
     user_number = user_number_add(ctx=ctx, number="+35970020001")
     business_number_add(ctx=ctx, user_number_id=user_number.public_id, number="+35928880001", destination=PBX)
-    greeting = voice_asset_order(ctx=ctx, kind="greeting", origin="customer", title="Welcome")
-    tone = audio.pcm_wav(audio.tone(1000, 1.6, rate=16000), rate=16000)  # converted to 8 kHz A-law on upload
-    voice_asset_upload(ctx=ctx, asset_id=greeting.public_id, data=tone, rights_declaration="Recorded by us.")
-    voice_asset_pay(ctx=staff, asset_id=greeting.public_id)
-    voice_asset_acknowledge(ctx=staff, asset_id=greeting.public_id)
-    user_number_set_media(ctx=ctx, user_number_id=user_number.public_id, greeting_id=greeting.public_id, music_id=None)
+    assets = {}
+    for kind, hertz, seconds in (("greeting", 1000, 1.0), ("music", 500, 0.6)):
+        asset = voice_asset_order(ctx=ctx, kind=kind, origin="customer", title=kind)
+        tone = audio.pcm_wav(audio.tone(hertz, seconds, rate=16000), rate=16000)  # converted to 8 kHz A-law
+        voice_asset_upload(ctx=ctx, asset_id=asset.public_id, data=tone, rights_declaration="Recorded by us.")
+        voice_asset_pay(ctx=staff, asset_id=asset.public_id)
+        voice_asset_acknowledge(ctx=staff, asset_id=asset.public_id)
+        assets[kind] = asset
+    user_number_set_media(
+        ctx=ctx,
+        user_number_id=user_number.public_id,
+        greeting_id=assets["greeting"].public_id,
+        music_id=assets["music"].public_id,
+    )
     routing_snapshot_publish()
-    return {"staff": staff, "greeting": greeting, "workdir": edge_dir / "sipp"}
+    workdir = edge_dir / "sipp"
+    workdir.mkdir(parents=True, exist_ok=True)
+    callee = bytes(audio.alaw_encode(sample) for sample in audio.tone(700, 4.0))
+    (workdir / "callee.alaw").write_bytes(callee)  # what the business number says, raw A-law for SIPp
+    return {"staff": staff, "assets": assets, "workdir": workdir}
 
 
 def call_and_listen(workdir: Path) -> list[int]:
+    """The tone of each 20 ms packet the caller received, in order of arrival (0 for anything else)."""
     listener = Listener(LISTENER)
-    answering = sipp.uas(PBX, "uas_183_200.xml", workdir=workdir)
+    answering = sipp.uas(PBX, "uas_media.xml", workdir=workdir, ring_ms=1200)
     result = sipp.uac(
         f"{EDGE}:5060",
         CARRIER,
@@ -124,25 +145,37 @@ def call_and_listen(workdir: Path) -> list[int]:
         workdir=workdir,
         service="35970020001",
         keys={"anum": "35988000111", "rtp_ip": LISTENER, "rtp_port": str(listener.port)},
-        hold_ms=2200,
+        hold_ms=2600,
     )
-    samples = listener.close()
+    tones = listener.close()
     assert result.ok, result.output[-2000:]
     assert answering.wait(20) == 0
-    return samples
+    return tones
 
 
 @pytest.mark.rule("PT-20")
-def test_the_greeting_plays_to_the_caller_when_the_business_number_answers(clinic):
-    """The caller receives about 1.6 s of A-law audio from rtpengine, and its tone is the greeting's 1000 Hz."""
-    samples = call_and_listen(clinic["workdir"])
-    assert len(samples) >= 8000  # at least one second of the greeting
-    assert abs(audio.dominant_frequency(samples) - 1000) <= 10
+def test_the_caller_hears_music_while_ringing_then_the_greeting_alone_then_the_business_number(clinic):
+    """Music until the answer, then the greeting with the business number held back, then the business number."""
+    tones = call_and_listen(clinic["workdir"])
+    heard = [tone for tone in tones if tone]
+    first_greeting, last_greeting = heard.index(1000), len(heard) - 1 - heard[::-1].index(1000)
+    assert heard[:first_greeting].count(500) >= 40  # about a second of music while the business number rang
+    assert 1000 not in heard[:first_greeting]
+    assert 700 not in heard[:first_greeting]
+    assert heard[first_greeting : last_greeting + 1].count(1000) >= 45  # the 1 s greeting, nearly every packet
+    assert 700 not in heard[first_greeting:last_greeting]  # the business number was blocked meanwhile
+    assert 500 not in heard[first_greeting:]  # the music stopped on answer
+    assert heard[last_greeting + 1 :].count(700) >= 25  # then the business number is heard
 
 
 @pytest.mark.rule("PT-20")
 def test_after_a_rights_claim_the_next_call_plays_nothing(clinic, django_capture_on_commit_callbacks):
-    """Once the operator records a rights claim, the next call's caller hears no greeting."""
+    """Once the operator records a rights claim on the music and the greeting, the caller hears only the business
+    number."""
     with django_capture_on_commit_callbacks(execute=True):
-        voice_asset_claim_rights(ctx=clinic["staff"], asset_id=clinic["greeting"].public_id, reason="Claim")
-    assert call_and_listen(clinic["workdir"]) == []
+        for asset in clinic["assets"].values():
+            voice_asset_claim_rights(ctx=clinic["staff"], asset_id=asset.public_id, reason="Claim")
+    heard = [tone for tone in call_and_listen(clinic["workdir"]) if tone]
+    assert 500 not in heard
+    assert 1000 not in heard
+    assert heard.count(700) >= 50
