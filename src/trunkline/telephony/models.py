@@ -104,6 +104,33 @@ class BusinessNumber(OrganizationScopedModel):
         return self.number
 
 
+class AfterHours(models.TextChoices):
+    FORWARD = "forward", _("Forward to the after-hours numbers")
+    MESSAGE = "message", _("Play a voice message, then hang up")
+    BUSY = "busy", _("Busy")
+
+
+def closed_week() -> list[list[list[int]]]:
+    return [[] for _day in range(7)]
+
+
+class BusinessHours(OrganizationScopedModel):
+    """Optional business-hours routing of a User Number: open on a weekly schedule in the organisation's time zone
+    (closed on Bulgarian public holidays unless told otherwise); outside it, ``after_hours`` applies."""
+
+    user_number = models.OneToOneField(UserNumber, on_delete=models.CASCADE, related_name="hours")
+    is_enabled = models.BooleanField(_("route by business hours"), default=False)
+    weekly = models.JSONField(default=closed_week)  # 7 lists (Monday first) of [start, end) minutes of the day
+    closed_on_holidays = models.BooleanField(_("closed on Bulgarian public holidays"), default=True)
+    after_hours = models.CharField(
+        _("outside business hours"), max_length=20, choices=AfterHours.choices, default=AfterHours.BUSY
+    )
+    after_hours_numbers = models.JSONField(default=list)  # [{"number", "destination", "ring_seconds"}] in order
+    message = models.ForeignKey(
+        "telephony.VoiceAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
 class Trunk(OrganizationScopedModel):
     """A customer PBX: the addresses its calls come from and the calling numbers it may present (PT-17.11)."""
 

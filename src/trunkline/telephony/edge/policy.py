@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 ALLOWED_CODECS = {"PCMA", "TELEPHONE-EVENT"}
@@ -58,9 +61,23 @@ def reject(code: int, reason: str, org: str = "", direction: str = "") -> dict:
     return {"action": "reject", "code": code, "reason": reason, "org": org, "direction": direction}
 
 
-def decide(snapshot: dict, *, source_ip: str, a_number: str, r_user: str, sdp: str | None) -> dict:
-    """What to do with an initial INVITE: ``{"action": "reject", "code", "reason", ...}`` or ``{"action": "route",
-    "direction", "org", "user_number", "targets": [{"number", "uri", "ring_ms"}], "greeting", "music"}``."""
+def is_open(hours: dict, now: float) -> bool:
+    """Whether a User Number's business hours are open at ``now`` (seconds since the epoch) on its wall clock."""
+    local = datetime.fromtimestamp(now, ZoneInfo(hours.get("zone") or "Europe/Sofia"))
+    if local.date().isoformat() in hours.get("closed", ()):
+        return False
+    minute = local.hour * 60 + local.minute
+    weekly = hours.get("weekly") or []
+    spans = weekly[local.weekday()] if local.weekday() < len(weekly) else []
+    return any(start <= minute < end for start, end in spans)
+
+
+def decide(
+    snapshot: dict, *, source_ip: str, a_number: str, r_user: str, sdp: str | None, now: float | None = None
+) -> dict:
+    """What to do with an initial INVITE: ``{"action": "reject", "code", "reason", ...}``, ``{"action": "route",
+    "direction", "org", "user_number", "targets": [{"number", "uri", "ring_ms"}], "greeting", "music"}`` or, out of
+    business hours with a voice message, ``{"action": "announce", "message", "message_ms", ...}``."""
     peer = snapshot.get("peers", {}).get(source_ip)
     if peer is None:
         return reject(403, "Source IP not authorized")
@@ -105,6 +122,24 @@ def decide(snapshot: dict, *, source_ip: str, a_number: str, r_user: str, sdp: s
     if entry.get("suspended"):
         return reject(403, "Forbidden (service suspended)", org, direction)
     targets = [target for target in entry.get("targets", []) if target.get("uri")]
+    hours = entry.get("hours")
+    after_hours = hours is not None and not is_open(hours, time.time() if now is None else now)
+    if after_hours:
+        action = hours.get("action")
+        if action == "message" and hours.get("message"):
+            return {
+                "action": "announce",
+                "direction": direction,
+                "org": org,
+                "user_number": entry.get("user_number", ""),
+                "message": hours["message"],
+                "message_ms": hours.get("message_ms", 0),
+                "code": 480,
+                "reason": "Temporarily Unavailable (outside business hours)",
+            }
+        if action != "forward":
+            return reject(486, "Busy Here (outside business hours)", org, direction)
+        targets = [target for target in hours.get("targets", []) if target.get("uri")]
     if not targets:
         return reject(480, "Temporarily Unavailable (no business number)", org, direction)
     return {
@@ -113,10 +148,11 @@ def decide(snapshot: dict, *, source_ip: str, a_number: str, r_user: str, sdp: s
         "org": org,
         "user_number": entry.get("user_number", ""),
         "targets": targets,
-        "greeting": entry.get("greeting", ""),
-        "greeting_ms": entry.get("greeting_ms", 0),
+        "greeting": "" if after_hours else entry.get("greeting", ""),
+        "greeting_ms": 0 if after_hours else entry.get("greeting_ms", 0),
         "music": entry.get("music", ""),
         "strip_codecs": strip,
+        "after_hours": after_hours,
     }
 
 

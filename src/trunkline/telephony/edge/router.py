@@ -30,6 +30,11 @@ except ImportError:  # inside Kamailio: the script's own directory
     import policy  # type: ignore[no-redef]
 
 RTP_FLAGS = "replace-origin replace-session-connection ICE=remove"
+# the far side of a voice-message-only call: rtpengine sends the caller's audio nowhere (discard port, loopback)
+SILENT_PARTY_SDP = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 9 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+)
 MUSIC_REPEATS = 1000  # the music loops until the call is answered or ends; rtpengine needs a count
 
 
@@ -136,6 +141,8 @@ class Router:
             a = KSR.pv.get("$fU") or ""
         sdp = KSR.pv.get("$rb") if KSR.sdpops.sdp_content() > 0 else None
         decision = policy.decide(self.snapshot.get(), source_ip=si, a_number=a, r_user=b, sdp=sdp)
+        if decision["action"] == "announce":
+            return self.announce(decision, call_id=call_id, si=si, a=a, b=b, sdp=sdp or "")
         if decision["action"] != "route":
             return self.reject(decision, call_id=call_id, si=si, a=a, b=b)
         if decision.get("strip_codecs"):
@@ -175,6 +182,49 @@ class Router:
                 )
         if KSR.tm.t_relay() < 0:
             KSR.sl.sl_reply_error()
+        return 1
+
+    def announce(self, decision: dict, *, call_id: str, si: str, a: str, b: str, sdp: str) -> int:
+        """Out of business hours with a voice message: the caller gets early media (183 with rtpengine's SDP) and
+        hears the message; when it has played, the rtimer process resumes the transaction and answers 480."""
+        if not self.rtpengine or KSR.tm.t_newtran() < 0:
+            return self.reject(decision, call_id=call_id, si=si, a=a, b=b)
+        ng = media.NgClient(self.ng_address)
+        caller = KSR.pv.get("$ft") or ""
+        flags = {"call-id": call_id, "from-tag": caller, "replace": ["origin", "session-connection"], "ICE": "remove"}
+        try:
+            ng.command("offer", sdp=sdp, **flags)
+            answer = ng.command("answer", sdp=SILENT_PARTY_SDP, **{"to-tag": f"tl-{call_id[:24]}"}, **flags)
+            if answer.get("result") != "ok":
+                raise ValueError(answer.get("error-reason", "answer refused"))
+            ng.command("play media", **{"call-id": call_id, "from-tag": caller, "file": decision["message"]})
+        except (OSError, ValueError) as error:
+            KSR.err(f"trunkline edge: voice message failed: {error}\n")
+            return self.reject(decision, call_id=call_id, si=si, a=a, b=b)
+        KSR.textops.set_reply_body(answer["sdp"], "application/sdp")
+        KSR.tm.t_reply(183, "Session Progress")
+        seconds = int(decision.get("message_ms") or 0) / 1000
+        KSR.tm.t_set_fr(int(seconds * 1000) + 10000, 2000)  # the suspended transaction outlives the message
+        event = {"org": decision.get("org", ""), "direction": decision.get("direction", ""), "si": si, "a": a, "b": b}
+        event.update(code=decision["code"], reason=decision["reason"])
+        KSR.pv.sets("$avp(announce)", json.dumps(event))  # kept with the transaction, back when it resumes
+        if KSR.tmx.t_suspend() < 0:
+            KSR.tm.t_reply(decision["code"], decision["reason"])
+            return 1
+        index, label = int(KSR.pv.get("$T(id_index)") or 0), int(KSR.pv.get("$T(id_label)") or 0)
+        self.pending.add({"do": "finish", "index": index, "label": label}, due=time.time() + seconds)
+        return 1
+
+    def ksr_after_message(self, msg):
+        """The suspended INVITE once its voice message has played: 480, media released, the call recorded."""
+        call_id = KSR.pv.get("$ci") or ""
+        event = json.loads(KSR.pv.get("$avp(announce)") or "{}")
+        self.emit("reject", call_id, **event)
+        KSR.tm.t_reply(int(event.get("code") or 480), event.get("reason") or "Temporarily Unavailable")
+        try:
+            media.NgClient(self.ng_address).command("delete", **{"call-id": call_id})
+        except (OSError, ValueError) as error:
+            KSR.err(f"trunkline edge: delete after the voice message failed: {error}\n")
         return 1
 
     def relay_to(self, target: dict) -> None:
@@ -239,6 +289,10 @@ class Router:
     def ksr_media_timer(self, msg, name=""):
         """Every 100 ms in Kamailio's rtimer process: run the media actions now due."""
         for action in self.pending.take_due():
+            if action.get("do") == "finish":
+                if KSR.tmx.t_continue(action["index"], action["label"], "ksr_after_message") < 0:
+                    KSR.err("trunkline edge: the call after a voice message was gone\n")
+                continue
             if action.get("do") != "unblock":
                 continue
             try:

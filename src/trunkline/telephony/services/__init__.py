@@ -16,6 +16,7 @@ from trunkline.telephony.services.configuration import (
     configuration_request_information_complete,
     configuration_request_open,
 )
+from trunkline.telephony.services.hours import user_number_set_hours
 from trunkline.telephony.services.numbers import (
     business_number_add,
     business_number_remove,
@@ -46,6 +47,7 @@ __all__ = [
     "trunk_update",
     "unsolicited_check",
     "user_number_add",
+    "user_number_set_hours",
     "user_number_set_media",
     "voice_asset_acknowledge",
     "voice_asset_claim_rights",

@@ -12,14 +12,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 
 from trunkline.core import clock
+from trunkline.support.domain.bulgaria import bulgarian_holidays
+from trunkline.telephony.domain.hours import closed_dates
 from trunkline.telephony.domain.hunt import HuntStep, hunt_plan
 from trunkline.telephony.models import (
+    AfterHours,
     AssetStatus,
+    BusinessHours,
     Carrier,
     TelephonyAccount,
     TelephonyStatus,
@@ -44,6 +49,32 @@ def _asset_ms(asset: Any) -> int:
     return int(float(asset.format_report.get("seconds", 0)) * 1000)
 
 
+def _hours(hours: BusinessHours | None, *, gateway: str, holidays: list[str]) -> dict[str, Any] | None:
+    """What the edge needs to route by business hours; ``None`` when the User Number does not use them."""
+    if hours is None or not hours.is_enabled:
+        return None
+    steps = [
+        HuntStep(number=item["number"], destination=item["destination"], ring_seconds=item["ring_seconds"])
+        for item in hours.after_hours_numbers
+    ]
+    return {
+        "zone": hours.organization.time_zone,
+        "weekly": hours.weekly,
+        "closed": holidays if hours.closed_on_holidays else [],
+        "action": hours.after_hours,
+        "targets": hunt_plan(steps, gateway=gateway) if hours.after_hours == AfterHours.FORWARD else [],
+        "message": _asset_file(hours.message) if hours.after_hours == AfterHours.MESSAGE else "",
+        "message_ms": _asset_ms(hours.message) if hours.after_hours == AfterHours.MESSAGE else 0,
+    }
+
+
+def _hours_of(user_number: UserNumber) -> BusinessHours | None:
+    try:
+        return user_number.hours
+    except BusinessHours.DoesNotExist:
+        return None
+
+
 def routing_snapshot_build() -> dict[str, Any]:
     """The edge's view of the control plane: carriers, trunks, User Numbers with their hunt plans."""
     suspended = set(
@@ -65,9 +96,11 @@ def routing_snapshot_build() -> dict[str, Any]:
                 "suspended": trunk.organization_id in suspended,
             }
     numbers: dict[str, dict[str, Any]] = {}
+    today = clock.now().date()
+    holidays = closed_dates(bulgarian_holidays([today.year, today.year + 1]), start=today - timedelta(days=1))
     user_numbers = (
         UserNumber.objects.filter(is_active=True)
-        .select_related("organization", "greeting", "music")
+        .select_related("organization", "greeting", "music", "hours__organization", "hours__message")
         .prefetch_related("business_numbers")
         .order_by("number")
     )
@@ -85,6 +118,9 @@ def routing_snapshot_build() -> dict[str, Any]:
             "music": _asset_file(user_number.music),
             "suspended": user_number.organization_id in suspended,
         }
+        hours = _hours(_hours_of(user_number), gateway=gateway, holidays=holidays)
+        if hours is not None:
+            numbers[user_number.number.lstrip("+")]["hours"] = hours
     return {
         "format": SNAPSHOT_FORMAT,
         "generated_at": clock.now().isoformat(),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import pytest
 
 from trunkline.telephony.edge.policy import SnapshotFile, Spool, decide, sdp_audio
 
-SNAPSHOT = {
+SNAPSHOT: dict[str, Any] = {
     "gateway": "sip:{num}@192.0.2.30:5060",
     "peers": {
         "192.0.2.10": {"kind": "carrier", "name": "Upstream"},
@@ -88,3 +89,56 @@ def test_spool_lines_are_whole_json_objects(tmp_path):
     Spool(str(tmp_path)).write({"call_id": "c", "event": "start", "at": 1.0}, now=0.0)
     [path] = tmp_path.glob("events-1970010100-*.jsonl")
     assert json.loads(path.read_text()) == {"call_id": "c", "event": "start", "at": 1.0}
+
+
+# Monday 2026-12-07 at 09:00 and 19:00 in Sofia (UTC+2), and Christmas Eve 2026 (a Thursday) at 10:00.
+MONDAY_9 = 1796626800.0
+MONDAY_19 = MONDAY_9 + 10 * 3600
+CHRISTMAS_EVE_10 = MONDAY_9 + 17 * 86400 + 3600
+HOURS = {
+    "zone": "Europe/Sofia",
+    "weekly": [[[510, 1050]]] * 5 + [[], []],  # 08:30-17:30 on weekdays
+    "closed": ["2026-12-24", "2026-12-25"],
+    "action": "forward",
+    "targets": [{"number": "+35928889999", "uri": "sip:35928889999@192.0.2.20:5060", "ring_ms": 5000}],
+    "message": "",
+    "message_ms": 0,
+}
+
+
+def routed(hours: dict, now: float) -> dict:
+    entry = dict(SNAPSHOT["user_numbers"]["35970010001"], hours=hours, greeting="/media/g.wav", greeting_ms=900)
+    snapshot = dict(SNAPSHOT, user_numbers={"35970010001": entry})
+    return decide(snapshot, source_ip="192.0.2.10", a_number="1", r_user="35970010001", sdp=PCMA, now=now)
+
+
+@pytest.mark.rule("PT-15.1")
+def test_within_business_hours_the_business_numbers_ring():
+    """Monday 09:00 in Sofia is open: the usual hunt, with the greeting."""
+    decision = routed(HOURS, MONDAY_9)
+    assert [target["number"] for target in decision["targets"]] == ["+35928880001"]
+    assert (decision["after_hours"], decision["greeting"]) == (False, "/media/g.wav")
+
+
+@pytest.mark.rule("PT-15.1")
+@pytest.mark.parametrize("now", [MONDAY_19, CHRISTMAS_EVE_10], ids=["evening", "public-holiday"])
+def test_out_of_hours_the_after_hours_numbers_ring(now):
+    """In the evening and on a Bulgarian public holiday the after-hours list rings, without the greeting."""
+    decision = routed(HOURS, now)
+    assert [target["number"] for target in decision["targets"]] == ["+35928889999"]
+    assert (decision["after_hours"], decision["greeting"]) == (True, "")
+
+
+@pytest.mark.rule("PT-15.1")
+def test_out_of_hours_busy_and_message():
+    """Out of hours "busy" refuses with 486; "message" announces the voice message, then 480."""
+    busy = routed(dict(HOURS, action="busy"), MONDAY_19)
+    assert (busy["action"], busy["code"], busy["reason"]) == ("reject", 486, "Busy Here (outside business hours)")
+    message = routed(dict(HOURS, action="message", message="/media/closed.wav", message_ms=4000), MONDAY_19)
+    assert (message["action"], message["message"], message["message_ms"], message["code"]) == (
+        "announce",
+        "/media/closed.wav",
+        4000,
+        480,
+    )
+    assert routed(dict(HOURS, closed=[]), CHRISTMAS_EVE_10)["after_hours"] is False  # holidays not observed

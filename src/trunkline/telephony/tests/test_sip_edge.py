@@ -27,6 +27,7 @@ from trunkline.telephony.services import (
     spool_ingest,
     trunk_create,
     user_number_add,
+    user_number_set_hours,
 )
 from trunkline.testing.factories import ctx_for, member
 
@@ -293,3 +294,39 @@ def test_statistics_match_the_scenarios_exactly(pbx):
     per_number = {number: (t.calls, t.answered, t.busy, t.missed) for number, t in stats.by_business_number}
     assert per_number == {FIRST: (4, 1, 2, 1), SECOND: (3, 2, 1, 0)}
     assert [(number, t.calls) for number, t in stats.by_user_number] == [(USER_NUMBER, 4)]
+
+
+def closed_all_week(pbx, django_capture_on_commit_callbacks, **after_hours):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_number_set_hours(
+            ctx=pbx["ctx"], user_number_id=pbx["user_number"].public_id, is_enabled=True, weekly=[""] * 7, **after_hours
+        )
+
+
+@pytest.mark.rule("PT-15.1")
+def test_out_of_hours_a_call_rings_the_after_hours_numbers(pbx, django_capture_on_commit_callbacks):
+    """Closed all week: the call skips the business numbers and the after-hours number at PBX-2 answers."""
+    closed_all_week(
+        pbx,
+        django_capture_on_commit_callbacks,
+        after_hours="forward",
+        after_hours_numbers=[{"number": "+35928880009", "destination": PBX2, "ring_seconds": 2}],
+    )
+    answering = sipp.uas(PBX2, "uas_183_200.xml", workdir=pbx["workdir"])
+    assert inbound(pbx).ok
+    assert finished(answering) == [0]
+    [call] = settled(pbx["ctx"], 1)
+    assert (call.disposition, call.answered_by) == (Disposition.ANSWERED, "+35928880009")
+
+
+@pytest.mark.rule("PT-15.1")
+def test_out_of_hours_busy_refuses_the_call_with_486(pbx, django_capture_on_commit_callbacks):
+    """Closed all week with "busy" out of hours: 486, recorded as refused, and no business number rang."""
+    closed_all_week(pbx, django_capture_on_commit_callbacks, after_hours="busy")
+    assert refused(pbx, 486).ok
+    [call] = settled(pbx["ctx"], 1)
+    assert (call.disposition, call.sip_code, call.reason) == (
+        Disposition.REJECTED,
+        486,
+        "Busy Here (outside business hours)",
+    )

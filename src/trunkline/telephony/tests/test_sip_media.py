@@ -18,12 +18,15 @@ import pytest
 from trunkline.telephony.domain import audio
 from trunkline.telephony.edge import sipp_tools as sipp
 from trunkline.telephony.edge.runner import Kamailio, RtpEngine, binaries_missing
+from trunkline.telephony.models import CallRecord, Disposition
 from trunkline.telephony.services import (
     business_number_add,
     carrier_create,
     routing_snapshot_publish,
+    spool_ingest,
     trunk_create,
     user_number_add,
+    user_number_set_hours,
     user_number_set_media,
     voice_asset_acknowledge,
     voice_asset_claim_rights,
@@ -131,7 +134,7 @@ def clinic(settings, edge_dir, media_edge, db):
     workdir.mkdir(parents=True, exist_ok=True)
     callee = bytes(audio.alaw_encode(sample) for sample in audio.tone(700, 4.0))
     (workdir / "callee.alaw").write_bytes(callee)  # what the business number says, raw A-law for SIPp
-    return {"staff": staff, "assets": assets, "workdir": workdir}
+    return {"ctx": ctx, "staff": staff, "assets": assets, "workdir": workdir}
 
 
 def call_and_listen(workdir: Path) -> list[int]:
@@ -179,3 +182,40 @@ def test_after_a_rights_claim_the_next_call_plays_nothing(clinic, django_capture
     assert 500 not in heard
     assert 1000 not in heard
     assert heard.count(700) >= 50
+
+
+@pytest.mark.rule("PT-15.1")
+@pytest.mark.rule("PT-20")
+def test_out_of_hours_the_caller_hears_the_voice_message_then_480(clinic, django_capture_on_commit_callbacks):
+    """Closed all week with a voice message: early media (183) carries the message, then the edge answers 480."""
+    ctx = clinic["ctx"]
+    with django_capture_on_commit_callbacks(execute=True):
+        user_number = user_number_add(ctx=ctx, number="+35970020009")
+        user_number_set_hours(
+            ctx=ctx,
+            user_number_id=user_number.public_id,
+            is_enabled=True,
+            weekly=[""] * 7,
+            after_hours="message",
+            message_id=clinic["assets"]["greeting"].public_id,
+        )
+    listener = Listener(LISTENER)
+    result = sipp.uac(
+        f"{EDGE}:5060",
+        CARRIER,
+        "uac_message.xml",
+        workdir=clinic["workdir"],
+        service="35970020009",
+        keys={"anum": "35988000111", "rtp_ip": LISTENER, "rtp_port": str(listener.port)},
+    )
+    heard = [tone for tone in listener.close() if tone]
+    assert result.ok, result.output[-2000:]
+    assert heard.count(1000) >= 45  # the whole 1 s message, before the 480
+    assert set(heard) == {1000}
+    spool_ingest()
+    call = CallRecord.objects.get(organization=ctx.organization, b_number="35970020009")
+    assert (call.disposition, call.sip_code, call.reason) == (
+        Disposition.REJECTED,
+        480,
+        "Temporarily Unavailable (outside business hours)",
+    )
