@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-import holidays
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +13,7 @@ from trunkline.audit.services import audit_record
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import MissingScopeError
+from trunkline.support.domain.bulgaria import bulgarian_holidays
 from trunkline.telephony.domain.workdays import add_working_days
 from trunkline.telephony.errors import ConfigurationStateError, TelephonyInvalidError
 from trunkline.telephony.models import ConfigurationRequest, ConfigurationStatus, TelephonyPolicy
@@ -24,8 +24,7 @@ BUSINESS_ZONE = "Europe/Sofia"
 def configuration_due_on(*, information_complete_at: datetime, working_days: int) -> date:
     """The deadline: ``working_days`` Bulgarian working days after the local date the information was complete."""
     start = clock.local(information_complete_at, BUSINESS_ZONE).date()
-    calendar = holidays.country_holidays("BG", years=range(start.year, start.year + 2))
-    return add_working_days(start, working_days, holidays=calendar)
+    return add_working_days(start, working_days, holidays=bulgarian_holidays(range(start.year, start.year + 2)))
 
 
 def configuration_request_open(

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from trunkline.core import clock
 from trunkline.telephony.edge.runner import Kamailio, RtpEngine, binaries_missing
 from trunkline.telephony.paths import snapshot_path, spool_dir, telephony_dir
 from trunkline.telephony.services import routing_snapshot_publish, spool_ingest
@@ -63,9 +64,13 @@ class Command(BaseCommand):
                 + (", rtpengine" if rtpengine else "")
                 + ")"
             )
+        published_on = clock.now().date()
         try:
             while not stopping:
                 spool_ingest()
+                if clock.now().date() != published_on:  # the holidays the edge knows start from the publishing day
+                    routing_snapshot_publish()
+                    published_on = clock.now().date()
                 time.sleep(options["interval"])
         finally:
             if kamailio is not None:
