@@ -253,6 +253,7 @@ class AssetOrigin(models.TextChoices):
 class AssetStatus(models.TextChoices):
     ORDERED = "ordered", _("Ordered")
     TEXT_PROPOSED = "text_proposed", _("Text waiting for the customer's approval")
+    TEXT_REJECTED = "text_rejected", _("Text rejected by the customer")
     TEXT_APPROVED = "text_approved", _("Text approved, to be recorded")
     PAID = "paid", _("Paid")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged by the operator")
@@ -272,6 +273,8 @@ class VoiceAsset(OrganizationScopedModel):
     is_paid = models.BooleanField(default=False)
     is_acknowledged = models.BooleanField(default=False)
     text_approved_at = models.DateTimeField(null=True, blank=True)
+    text_rejected_at = models.DateTimeField(null=True, blank=True)
+    text_feedback = models.CharField(_("the customer's remarks on the text"), max_length=500, blank=True)
     rights_declared_at = models.DateTimeField(null=True, blank=True)
     rights_declaration = models.CharField(max_length=300, blank=True)
     file_name = models.CharField(max_length=200, blank=True)  # 8 kHz A-law WAV under the media directory

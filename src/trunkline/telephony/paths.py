@@ -31,3 +31,9 @@ def media_dir() -> Path:
     path = telephony_dir() / "media"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def rtpengine_ng_address() -> str:
+    """Where rtpengine takes NG commands (``TELEPHONY_RTPENGINE_NG`` or ``TRUNKLINE_RTPENGINE_NG``)."""
+    configured = getattr(settings, "TELEPHONY_RTPENGINE_NG", None) or os.environ.get("TRUNKLINE_RTPENGINE_NG")
+    return configured or "127.0.0.1:2223"

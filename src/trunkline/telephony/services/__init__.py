@@ -8,6 +8,7 @@ from trunkline.telephony.services.assets import (
     voice_asset_pay,
     voice_asset_text_approve,
     voice_asset_text_propose,
+    voice_asset_text_reject,
     voice_asset_upload,
 )
 from trunkline.telephony.services.calls import call_events_ingest, spool_ingest
@@ -55,5 +56,6 @@ __all__ = [
     "voice_asset_pay",
     "voice_asset_text_approve",
     "voice_asset_text_propose",
+    "voice_asset_text_reject",
     "voice_asset_upload",
 ]

@@ -8,10 +8,13 @@ once: the routing snapshot is republished without the file.
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from trunkline.audit.services import audit_record
@@ -19,12 +22,22 @@ from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import MissingScopeError, NotFoundError
 from trunkline.telephony.domain.audio import AudioFormatError, convert_to_alaw
+from trunkline.telephony.edge.media import NgClient
 from trunkline.telephony.errors import AssetFormatError, AssetStateError, TelephonyInvalidError
-from trunkline.telephony.models import AssetKind, AssetOrigin, AssetStatus, UserNumber, VoiceAsset
-from trunkline.telephony.paths import media_dir
+from trunkline.telephony.models import (
+    AssetKind,
+    AssetOrigin,
+    AssetStatus,
+    CallRecord,
+    Disposition,
+    UserNumber,
+    VoiceAsset,
+)
+from trunkline.telephony.paths import media_dir, rtpengine_ng_address
 from trunkline.telephony.services.routing import publish_after_commit
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+logger = logging.getLogger(__name__)
 
 
 def _staff(ctx: RequestContext) -> None:
@@ -63,6 +76,8 @@ def _refresh_status(asset: VoiceAsset) -> None:
         asset.status = AssetStatus.PAID
     elif asset.origin == AssetOrigin.OPERATOR and asset.text_approved_at:
         asset.status = AssetStatus.TEXT_APPROVED
+    elif asset.origin == AssetOrigin.OPERATOR and asset.text_rejected_at:
+        asset.status = AssetStatus.TEXT_REJECTED
     elif asset.origin == AssetOrigin.OPERATOR and asset.text:
         asset.status = AssetStatus.TEXT_PROPOSED
     else:
@@ -123,6 +138,7 @@ def voice_asset_text_propose(*, ctx: RequestContext, asset_id: UUID, text: str) 
             raise AssetStateError(status=asset.get_status_display())
         asset.text = text.strip()
         asset.text_approved_at = None
+        asset.text_rejected_at = None
         _refresh_status(asset)
         asset.save()
         audit_record(ctx=ctx, action="telephony.voice_text_proposed", target=asset, organization=asset.organization)
@@ -134,12 +150,32 @@ def voice_asset_text_approve(*, ctx: RequestContext, asset_id: UUID) -> VoiceAss
     require_scope(ctx, "telephony:manage")
     with transaction.atomic():
         asset = _asset_for_update(ctx=ctx, asset_id=asset_id)
-        if asset.origin != AssetOrigin.OPERATOR or not asset.text or asset.text_approved_at:
+        if asset.origin != AssetOrigin.OPERATOR or not asset.text or asset.text_approved_at or asset.text_rejected_at:
             raise AssetStateError(status=asset.get_status_display())
         asset.text_approved_at = clock.now()
         _refresh_status(asset)
         asset.save()
         audit_record(ctx=ctx, action="telephony.voice_text_approved", target=asset, changes={"text": asset.text})
+    return asset
+
+
+def voice_asset_text_reject(*, ctx: RequestContext, asset_id: UUID, feedback: str = "") -> VoiceAsset:
+    """The customer rejects the proposed text, saying why; the operator proposes another before recording (PT-21)."""
+    require_scope(ctx, "telephony:manage")
+    with transaction.atomic():
+        asset = _asset_for_update(ctx=ctx, asset_id=asset_id)
+        if asset.origin != AssetOrigin.OPERATOR or not asset.text or asset.text_approved_at or asset.text_rejected_at:
+            raise AssetStateError(status=asset.get_status_display())
+        asset.text_rejected_at = clock.now()
+        asset.text_feedback = feedback.strip()[:500]
+        _refresh_status(asset)
+        asset.save()
+        audit_record(
+            ctx=ctx,
+            action="telephony.voice_text_rejected",
+            target=asset,
+            changes={"text": asset.text, "feedback": asset.text_feedback},
+        )
     return asset
 
 
@@ -207,7 +243,33 @@ def voice_asset_claim_rights(*, ctx: RequestContext, asset_id: UUID, reason: str
             changes={"reason": asset.claim_reason},
         )
         publish_after_commit()
+        calls = list(
+            CallRecord.objects.filter(
+                organization=asset.organization,
+                disposition=Disposition.IN_PROGRESS,
+                user_number__in=UserNumber.objects.filter(Q(greeting=asset) | Q(music=asset)),
+            ).values_list("call_id", flat=True)
+        )
+        if calls:
+            transaction.on_commit(partial(media_stop_in_calls, call_ids=calls))
     return asset
+
+
+def media_stop_in_calls(*, call_ids: list[str]) -> int:
+    """Stop what rtpengine plays in calls in progress, and let the business number be heard (a rights claim stops
+    playback at once, not only from the next call). Returns how many calls rtpengine confirmed; a call that ended
+    meanwhile, or an rtpengine that is not running, is only logged."""
+    client = NgClient(rtpengine_ng_address())
+    stopped = 0
+    for call_id in call_ids:
+        try:
+            answer = client.command("stop media", **{"call-id": call_id, "flags": ["all"]})
+            client.command("unblock media", **{"call-id": call_id, "flags": ["all"]})
+        except (OSError, ValueError) as error:
+            logger.warning("stop media in call %s failed: %s", call_id, error)
+            continue
+        stopped += answer.get("result") == "ok"
+    return stopped
 
 
 def user_number_set_media(

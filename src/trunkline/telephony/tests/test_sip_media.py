@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,43 @@ def test_out_of_hours_the_caller_hears_the_voice_message_then_480(clinic, django
         480,
         "Temporarily Unavailable (outside business hours)",
     )
+
+
+@pytest.mark.rule("PT-20")
+def test_a_rights_claim_stops_the_music_of_a_call_in_progress(clinic, settings, django_capture_on_commit_callbacks):
+    """While a call rings with music, the operator records a rights claim: rtpengine stops the music in that call."""
+    settings.TELEPHONY_RTPENGINE_NG = f"127.0.0.1:{22231 + WORKER}"
+    listener = Listener(LISTENER)
+    answering = sipp.uas(PBX, "uas_media.xml", workdir=clinic["workdir"], ring_ms=2500)
+    outcome: dict[str, sipp.Result] = {}
+    caller = threading.Thread(
+        target=lambda: outcome.update(
+            result=sipp.uac(
+                f"{EDGE}:5060",
+                CARRIER,
+                "uac_media.xml",
+                workdir=clinic["workdir"],
+                service="35970020001",
+                keys={"anum": "35988000111", "rtp_ip": LISTENER, "rtp_port": str(listener.port)},
+                hold_ms=1500,
+            )
+        )
+    )
+    caller.start()
+    deadline = time.monotonic() + 10
+    while len(listener.packets) < 25 and time.monotonic() < deadline:  # half a second of music
+        spool_ingest()
+        time.sleep(0.02)
+    spool_ingest()
+    assert CallRecord.objects.filter(organization=clinic["ctx"].organization, disposition="in_progress").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        voice_asset_claim_rights(ctx=clinic["staff"], asset_id=clinic["assets"]["music"].public_id, reason="Claim")
+    heard_before_claim = len(listener.packets)
+    caller.join()
+    tones = listener.close()
+    assert outcome["result"].ok
+    assert answering.wait(20) == 0
+    after = [tone for tone in tones[heard_before_claim + 5 :] if tone]  # a few packets may be on their way
+    assert tones[:heard_before_claim].count(500) >= 20
+    assert 500 not in after
+    assert after.count(1000) >= 45  # the greeting was not claimed: it still plays on answer
