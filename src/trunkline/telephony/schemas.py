@@ -150,3 +150,115 @@ class BandwidthOut(Schema):
     ip_phone_kbits: int
     web_phone_kbits: int
     total_kbits: int
+
+
+class CarrierOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    addresses: list[str]
+    gateway: str
+    is_active: bool
+
+
+class CarrierIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    addresses: list[str] = Field(examples=[["198.51.100.10"]])
+    gateway: str = Field("", description="The address calls to the public network go to; empty for none.")
+
+
+class OpsConfigurationRequestOut(ConfigurationRequestOut):
+    organization: str
+
+    @staticmethod
+    def resolve_organization(obj: object) -> str:
+        return obj.organization.name  # type: ignore[attr-defined]
+
+
+class VoiceAssetOut(Schema):
+    id: UUID = Field(alias="public_id")
+    kind: str = Field(description="greeting (played on answer) or music (played while the call is forwarded).")
+    origin: str = Field(description="customer: your own file; operator: recorded by the operator from a text.")
+    title: str
+    text: str
+    status: str
+    is_paid: bool
+    is_acknowledged: bool
+    text_approved_at: datetime | None
+    text_rejected_at: datetime | None
+    text_feedback: str
+    rights_declared_at: datetime | None
+    format_report: dict[str, object]
+    claim_reason: str
+    created_at: datetime
+
+
+class OpsVoiceAssetOut(VoiceAssetOut):
+    organization: str
+
+    @staticmethod
+    def resolve_organization(obj: object) -> str:
+        return obj.organization.name  # type: ignore[attr-defined]
+
+
+class VoiceAssetIn(Schema):
+    kind: str = Field(pattern="^(greeting|music)$")
+    origin: str = Field(pattern="^(customer|operator)$")
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field("", max_length=5000, description="For a message the operator records: what it should say.")
+
+
+class TextFeedbackIn(Schema):
+    feedback: str = Field("", max_length=500)
+
+
+class TextProposalIn(Schema):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class RightsClaimIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class UserNumberMediaIn(Schema):
+    greeting_id: UUID | None = None
+    music_id: UUID | None = None
+
+
+class AfterHoursNumberIn(Schema):
+    number: str = Field(min_length=3, max_length=32)
+    destination: str = ""
+    ring_seconds: int | None = Field(None, ge=1, le=300)
+
+
+class BusinessHoursIn(Schema):
+    is_enabled: bool
+    weekly: list[str] = Field(
+        min_length=7,
+        max_length=7,
+        description="Seven days, Monday first, each like '08:30-12:00, 13:00-17:30'; empty: closed.",
+        examples=[["08:30-17:30"] * 5 + ["", ""]],
+    )
+    closed_on_holidays: bool = True
+    after_hours: str = Field("busy", pattern="^(forward|message|busy)$")
+    after_hours_numbers: list[AfterHoursNumberIn] = []
+    message_id: UUID | None = Field(None, description="A greeting of yours, for after_hours=message.")
+
+
+class BusinessHoursOut(Schema):
+    is_enabled: bool
+    weekly: list[str]
+    closed_on_holidays: bool
+    after_hours: str
+    after_hours_numbers: list[dict[str, object]]
+    message_id: UUID | None
+
+    @staticmethod
+    def resolve_weekly(obj: object) -> list[str]:
+        from trunkline.telephony.domain.hours import format_day
+
+        return [format_day(day) for day in obj.weekly]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_message_id(obj: object) -> UUID | None:
+        message = obj.message  # type: ignore[attr-defined]
+        return message.public_id if message else None

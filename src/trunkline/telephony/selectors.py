@@ -21,6 +21,7 @@ from trunkline.telephony.models import (
     BusinessNumber,
     CallAttempt,
     CallRecord,
+    Carrier,
     ConfigurationRequest,
     Disposition,
     TelephonyAccount,
@@ -78,6 +79,69 @@ def configuration_request_list(*, ctx: RequestContext) -> QuerySet[Configuration
 def voice_asset_list(*, ctx: RequestContext) -> QuerySet[VoiceAsset]:
     _reader(ctx)
     return VoiceAsset.objects.for_org(ctx.organization)
+
+
+def _operator(ctx: RequestContext) -> None:
+    require_scope(ctx, "ops:read")
+    if not ctx.is_operator:
+        raise NotFoundError()
+
+
+def carrier_list(*, ctx: RequestContext) -> QuerySet[Carrier]:
+    """Operator staff: the upstream carriers."""
+    _operator(ctx)
+    return Carrier.objects.order_by("name", "pk")
+
+
+def trunk_list_all(*, ctx: RequestContext) -> QuerySet[Trunk]:
+    """Operator staff: every customer's trunks."""
+    _operator(ctx)
+    return Trunk.objects.select_related("organization").order_by("organization__name", "name", "pk")
+
+
+def configuration_request_list_all(*, ctx: RequestContext, status: str = "") -> QuerySet[ConfigurationRequest]:
+    """Operator staff: configuration requests of every customer, open ones first by deadline."""
+    _operator(ctx)
+    requests = ConfigurationRequest.objects.select_related("organization")
+    if status:
+        requests = requests.filter(status=status)
+    return requests.order_by("completed_at", "due_on", "created_at")
+
+
+def voice_asset_list_all(*, ctx: RequestContext, status: str = "") -> QuerySet[VoiceAsset]:
+    """Operator staff: every customer's music and voice messages."""
+    _operator(ctx)
+    assets = VoiceAsset.objects.select_related("organization")
+    if status:
+        assets = assets.filter(status=status)
+    return assets.order_by("-created_at", "pk")
+
+
+def voice_asset_get(*, ctx: RequestContext, public_id: Any) -> VoiceAsset:
+    """One asset: the organisation's own, or any for operator staff."""
+    try:
+        if ctx.is_operator:
+            _operator(ctx)
+            asset: VoiceAsset = VoiceAsset.objects.select_related("organization").get(public_id=public_id)
+            return asset
+        _reader(ctx)
+        return VoiceAsset.objects.for_org(ctx.organization).get(public_id=public_id)
+    except (VoiceAsset.DoesNotExist, ValueError, ValidationError):
+        raise NotFoundError() from None
+
+
+def asset_usage(*, ctx: RequestContext) -> dict[int, list[tuple[str, str]]]:
+    """Where each of the organisation's assets plays: asset id → [(User Number, "greeting" | "music" | "message")]."""
+    _reader(ctx)
+    usage: dict[int, list[tuple[str, str]]] = {}
+    for user_number in UserNumber.objects.for_org(ctx.organization).select_related("hours"):
+        for role, asset_id in (("greeting", user_number.greeting_id), ("music", user_number.music_id)):
+            if asset_id:
+                usage.setdefault(asset_id, []).append((user_number.number, role))
+        hours = getattr(user_number, "hours", None)
+        if hours is not None and hours.is_enabled and hours.message_id and hours.after_hours == "message":
+            usage.setdefault(hours.message_id, []).append((user_number.number, "message"))
+    return usage
 
 
 def telephony_account_of(*, ctx: RequestContext) -> TelephonyAccount | None:

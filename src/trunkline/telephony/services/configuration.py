@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from trunkline.audit.services import audit_record
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
-from trunkline.core.errors import MissingScopeError
+from trunkline.core.errors import MissingScopeError, NotFoundError
 from trunkline.support.domain.bulgaria import bulgarian_holidays
 from trunkline.telephony.domain.workdays import add_working_days
 from trunkline.telephony.errors import ConfigurationStateError, TelephonyInvalidError
@@ -48,6 +48,14 @@ def _staff(ctx: RequestContext) -> None:
         raise MissingScopeError(scope="ops:manage")
 
 
+def _request_for_update(request_id: UUID) -> ConfigurationRequest:
+    try:
+        request: ConfigurationRequest = ConfigurationRequest.objects.select_for_update().get(public_id=request_id)
+    except (ConfigurationRequest.DoesNotExist, ValueError):
+        raise NotFoundError() from None
+    return request
+
+
 def configuration_request_information_complete(
     *, ctx: RequestContext, request_id: UUID, at: datetime | None = None
 ) -> ConfigurationRequest:
@@ -55,7 +63,7 @@ def configuration_request_information_complete(
     _staff(ctx)
     at = clock.require_aware(at or clock.now())
     with transaction.atomic():
-        request = ConfigurationRequest.objects.select_for_update().get(public_id=request_id)
+        request = _request_for_update(request_id)
         if request.status != ConfigurationStatus.WAITING:
             raise ConfigurationStateError(status=request.get_status_display())
         working_days = TelephonyPolicy.current().configuration_working_days
@@ -82,7 +90,7 @@ def configuration_request_complete(
     _staff(ctx)
     at = clock.require_aware(at or clock.now())
     with transaction.atomic():
-        request = ConfigurationRequest.objects.select_for_update().get(public_id=request_id)
+        request = _request_for_update(request_id)
         if request.status != ConfigurationStatus.IN_PROGRESS:
             raise ConfigurationStateError(status=request.get_status_display())
         request.status = ConfigurationStatus.DONE
