@@ -22,5 +22,11 @@ urlpatterns = [
         name="pbx_business_number_update",
     ),
     path(f"{SURFACE}/pbx/trunks/", views.pbx_trunk_add, name="pbx_trunk_add"),
+    path(f"{SURFACE}/pbx/numbers/<uuid:user_number_id>/hours/", views.pbx_business_hours, name="pbx_business_hours"),
+    path(f"{SURFACE}/pbx/voice/", views.pbx_voice, name="pbx_voice"),
+    path(f"{SURFACE}/pbx/voice/order/", views.pbx_voice_order, name="pbx_voice_order"),
+    path(f"{SURFACE}/pbx/voice/<uuid:asset_id>/file/", views.pbx_voice_upload, name="pbx_voice_upload"),
+    path(f"{SURFACE}/pbx/voice/<uuid:asset_id>/text/", views.pbx_voice_text, name="pbx_voice_text"),
+    path(f"{SURFACE}/pbx/voice/numbers/<uuid:user_number_id>/", views.pbx_voice_assign, name="pbx_voice_assign"),
     path(f"{SURFACE}/pbx/configuration/", views.pbx_configuration_request, name="pbx_configuration_request"),
 ]

@@ -24,6 +24,8 @@ from trunkline.core import clock
 from trunkline.core.errors import DomainError, NotFoundError, ValidationFailedError
 from trunkline.telephony import selectors
 from trunkline.telephony.domain.bandwidth import IP_PHONE_KBITS, WEB_PHONE_KBITS, bandwidth_needed
+from trunkline.telephony.domain.hours import format_day
+from trunkline.telephony.models import AfterHours, AssetKind, AssetOrigin, AssetStatus, BusinessHours
 from trunkline.telephony.services import (
     business_number_add,
     business_number_remove,
@@ -32,7 +34,14 @@ from trunkline.telephony.services import (
     configuration_request_open,
     trunk_create,
     user_number_add,
+    user_number_set_hours,
+    user_number_set_media,
+    voice_asset_order,
+    voice_asset_text_approve,
+    voice_asset_text_reject,
+    voice_asset_upload,
 )
+from trunkline.telephony.services.assets import MAX_UPLOAD_BYTES
 from trunkline.terms.gate import terms_required
 
 View = Callable[..., HttpResponse]
@@ -104,6 +113,106 @@ class BandwidthForm(forms.Form):
     )
 
 
+WEEKDAY_NAMES = [
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+]
+
+
+class BusinessHoursForm(forms.Form):
+    is_enabled = forms.BooleanField(label=gettext_lazy("Route by business hours"), required=False)
+    day_0 = forms.CharField(label=WEEKDAY_NAMES[0], required=False, max_length=200)
+    day_1 = forms.CharField(label=WEEKDAY_NAMES[1], required=False, max_length=200)
+    day_2 = forms.CharField(label=WEEKDAY_NAMES[2], required=False, max_length=200)
+    day_3 = forms.CharField(label=WEEKDAY_NAMES[3], required=False, max_length=200)
+    day_4 = forms.CharField(label=WEEKDAY_NAMES[4], required=False, max_length=200)
+    day_5 = forms.CharField(label=WEEKDAY_NAMES[5], required=False, max_length=200)
+    day_6 = forms.CharField(label=WEEKDAY_NAMES[6], required=False, max_length=200)
+    closed_on_holidays = forms.BooleanField(
+        label=gettext_lazy("Closed on Bulgarian public holidays"), required=False, initial=True
+    )
+    after_hours = forms.ChoiceField(label=gettext_lazy("Outside business hours"), choices=AfterHours.choices)
+    after_hours_numbers = forms.CharField(
+        label=gettext_lazy("After-hours numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "One per line, in the order to ring them: the number, then optionally the ring seconds and your PBX "
+            "address (otherwise the carrier)."
+        ),
+    )
+    message = forms.ChoiceField(label=gettext_lazy("Voice message"), required=False)
+
+    def __init__(self, *args: Any, greetings: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        message = self.fields["message"]
+        assert isinstance(message, forms.ChoiceField)
+        message.choices = [("", _("None")), *greetings]
+        for index in range(7):
+            self.fields[f"day_{index}"].widget.attrs.update(placeholder="08:30-17:30")
+
+    @staticmethod
+    def initial_from(hours: BusinessHours | None) -> dict[str, Any]:
+        if hours is None:
+            return {f"day_{index}": "09:00-18:00" if index < 5 else "" for index in range(7)} | {
+                "closed_on_holidays": True,
+                "after_hours": AfterHours.BUSY,
+            }
+        numbers = "\n".join(
+            f"{item['number']} {item['ring_seconds']} {item['destination']}".strip()
+            for item in hours.after_hours_numbers
+        )
+        return {f"day_{index}": format_day(day) for index, day in enumerate(hours.weekly)} | {
+            "is_enabled": hours.is_enabled,
+            "closed_on_holidays": hours.closed_on_holidays,
+            "after_hours": hours.after_hours,
+            "after_hours_numbers": numbers,
+            "message": str(hours.message.public_id) if hours.message else "",
+        }
+
+
+def _after_hours_lines(text: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        parts = line.replace(",", " ").split()
+        seconds = next((int(part) for part in parts[1:] if part.isdigit()), None)
+        destination = next((part for part in parts[1:] if not part.isdigit()), "")
+        items.append({"number": parts[0], "ring_seconds": seconds, "destination": destination})
+    return items
+
+
+class VoiceOrderForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What"), choices=AssetKind.choices)
+    origin = forms.ChoiceField(label=gettext_lazy("Recording"), choices=AssetOrigin.choices)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    text = forms.CharField(
+        label=gettext_lazy("Text to record"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Only for a message the operator records; you approve the final text first."),
+    )
+
+
+class VoiceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("WAV file"),
+        help_text=gettext_lazy("PCM or A-law WAV, up to 20 MB and 10 minutes; converted to 8 kHz A-law."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".wav,audio/wav,audio/x-wav"}),
+    )
+    rights_declaration = forms.CharField(
+        label=gettext_lazy("Rights declaration"),
+        max_length=300,
+        help_text=gettext_lazy("Who holds the rights to this audio, and that you may use it in calls."),
+    )
+
+
 def trunk_profile() -> list[tuple[str, str]]:
     """PT-17 as the checklist a customer's PBX must satisfy."""
     return [
@@ -144,9 +253,20 @@ def pbx_home(request: HttpRequest) -> HttpResponse:
     plan = None
     if bandwidth_form.is_bound and bandwidth_form.is_valid():
         plan = bandwidth_needed(**bandwidth_form.cleaned_data)
+    user_numbers = list(selectors.user_number_list(ctx=ctx).select_related("hours__message"))
+    greetings = [
+        (str(asset.public_id), asset.title)
+        for asset in selectors.voice_asset_list(ctx=ctx).filter(kind=AssetKind.GREETING)
+    ]
+    for user_number in user_numbers:
+        hours = getattr(user_number, "hours", None)
+        user_number.hours_form = BusinessHoursForm(  # type: ignore[attr-defined]
+            initial=BusinessHoursForm.initial_from(hours), greetings=greetings, prefix=f"h-{user_number.public_id}"
+        )
+        user_number.hours_record = hours  # type: ignore[attr-defined]
     context = {
         "account": selectors.telephony_account_of(ctx=ctx),
-        "user_numbers": list(selectors.user_number_list(ctx=ctx)),
+        "user_numbers": user_numbers,
         "trunks": trunks,
         "requests": list(selectors.configuration_request_list(ctx=ctx)[:5]),
         "in_progress": list(selectors.calls_in_progress(ctx=ctx)[:20]),
@@ -333,3 +453,166 @@ def pbx_calls_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(selectors.calls_csv(calls), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="calls.csv"'
     return response
+
+
+@require_POST
+@pbx_page
+def pbx_business_hours(request: HttpRequest, user_number_id: UUID) -> HttpResponse:
+    """Save a User Number's business hours; the next call follows them."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    greetings = [
+        (str(asset.public_id), asset.title)
+        for asset in selectors.voice_asset_list(ctx=ctx).filter(kind=AssetKind.GREETING)
+    ]
+    form = BusinessHoursForm(request.POST, greetings=greetings, prefix=f"h-{user_number_id}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user_number_set_hours(
+                ctx=ctx,
+                user_number_id=user_number_id,
+                is_enabled=data["is_enabled"],
+                weekly=[data[f"day_{index}"] for index in range(7)],
+                closed_on_holidays=data["closed_on_holidays"],
+                after_hours=data["after_hours"],
+                after_hours_numbers=_after_hours_lines(data["after_hours_numbers"]),
+                message_id=UUID(data["message"]) if data["message"] else None,
+            )
+            messages.success(request, _("Business hours saved. The next call follows them."))
+        except DomainError as error:
+            _fail(request, error)
+    else:
+        messages.error(request, _("Check the business hours."))
+    return redirect(_pbx_url(request) + f"#number-{user_number_id}")
+
+
+def _voice_url(request: HttpRequest) -> str:
+    return reverse("telephony:pbx_voice", kwargs={"surface": request.surface.prefix})  # type: ignore[attr-defined]
+
+
+WORKFLOW = [
+    ("ordered", gettext_lazy("Ordered")),
+    ("paid", gettext_lazy("Paid")),
+    ("acknowledged", gettext_lazy("Acknowledged")),
+    ("file", gettext_lazy("Format checked")),
+    ("ready", gettext_lazy("Playing")),
+]
+
+
+def _steps(asset: Any) -> list[tuple[str, bool]]:
+    done = {
+        "ordered": True,
+        "paid": asset.is_paid,
+        "acknowledged": asset.is_acknowledged,
+        "file": bool(asset.file_name),
+        "ready": asset.status == AssetStatus.READY,
+    }
+    return [(str(label), done[key]) for key, label in WORKFLOW]
+
+
+@pbx_page
+def pbx_voice(request: HttpRequest) -> HttpResponse:
+    """Music and voice messages: order, upload with the rights declaration, the workflow's state, the operator's
+    proposed texts to approve or reject, and which User Number plays which asset."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    assets = list(selectors.voice_asset_list(ctx=ctx))
+    usage = selectors.asset_usage(ctx=ctx)
+    for asset in assets:
+        asset.steps = _steps(asset)  # type: ignore[attr-defined]
+        asset.plays = usage.get(asset.pk, [])  # type: ignore[attr-defined]
+    return render(
+        request,
+        "telephony/pbx_voice.html",
+        {
+            "assets": assets,
+            "user_numbers": list(selectors.user_number_list(ctx=ctx)),
+            "greetings": [asset for asset in assets if asset.kind == AssetKind.GREETING],
+            "music": [asset for asset in assets if asset.kind == AssetKind.MUSIC],
+            "order_form": VoiceOrderForm(),
+            "upload_form": VoiceUploadForm(),
+        },
+    )
+
+
+@require_POST
+@pbx_page
+def pbx_voice_order(request: HttpRequest) -> HttpResponse:
+    form = VoiceOrderForm(request.POST)
+    if form.is_valid():
+        try:
+            voice_asset_order(ctx=request.ctx, **form.cleaned_data)  # type: ignore[attr-defined]
+            messages.success(request, _("Ordered. It plays once paid, acknowledged by us and its file is checked."))
+        except DomainError as error:
+            _fail(request, error)
+    else:
+        messages.error(request, _("Choose what to order and give it a title."))
+    return redirect(_voice_url(request))
+
+
+@require_POST
+@pbx_page
+def pbx_voice_upload(request: HttpRequest, asset_id: UUID) -> HttpResponse:
+    form = VoiceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for sentences in form.errors.values():
+            for sentence in sentences:
+                messages.error(request, sentence)
+        return redirect(_voice_url(request) + f"#asset-{asset_id}")
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_UPLOAD_BYTES:
+        messages.error(request, _("The file is larger than 20 MB."))
+        return redirect(_voice_url(request) + f"#asset-{asset_id}")
+    try:
+        asset = voice_asset_upload(
+            ctx=request.ctx,  # type: ignore[attr-defined]
+            asset_id=asset_id,
+            data=upload.read(),
+            rights_declaration=form.cleaned_data["rights_declaration"],
+        )
+        report = asset.format_report
+        messages.success(
+            request,
+            _("File accepted: %(seconds)s s, %(rate)s Hz, %(channels)s channel(s); converted to 8 kHz A-law.")
+            % {"seconds": report.get("seconds"), "rate": report.get("rate"), "channels": report.get("channels")},
+        )
+    except DomainError as error:
+        _fail(request, error)
+    return redirect(_voice_url(request) + f"#asset-{asset_id}")
+
+
+@require_POST
+@pbx_page
+def pbx_voice_text(request: HttpRequest, asset_id: UUID) -> HttpResponse:
+    """Approve the operator's proposed text, or reject it with remarks (PT-21)."""
+    ctx = request.ctx  # type: ignore[attr-defined]
+    try:
+        if request.POST.get("decision") == "approve":
+            voice_asset_text_approve(ctx=ctx, asset_id=asset_id)
+            messages.success(request, _("Text approved: we will record it."))
+        else:
+            voice_asset_text_reject(ctx=ctx, asset_id=asset_id, feedback=request.POST.get("feedback", ""))
+            messages.success(request, _("Text rejected: we will propose another."))
+    except DomainError as error:
+        _fail(request, error)
+    return redirect(_voice_url(request) + f"#asset-{asset_id}")
+
+
+@require_POST
+@pbx_page
+def pbx_voice_assign(request: HttpRequest, user_number_id: UUID) -> HttpResponse:
+    """Choose the greeting and the music of one User Number."""
+    try:
+        greeting = request.POST.get("greeting") or None
+        music = request.POST.get("music") or None
+        user_number_set_media(
+            ctx=request.ctx,  # type: ignore[attr-defined]
+            user_number_id=user_number_id,
+            greeting_id=UUID(greeting) if greeting else None,
+            music_id=UUID(music) if music else None,
+        )
+        messages.success(request, _("Saved. Only assets whose workflow is complete play."))
+    except DomainError as error:
+        _fail(request, error)
+    except ValueError:
+        messages.error(request, _("Invalid choice."))
+    return redirect(_voice_url(request) + "#where")

@@ -95,3 +95,79 @@ def test_statistics_page_and_csv_export(client, hunt):
     export = client.get("/app/pbx/calls.csv?days=7")
     assert export["Content-Type"] == "text/csv; charset=utf-8"
     assert export.content.decode().startswith("call_id,direction,started_at")
+
+
+@pytest.mark.rule("PT-15.1")
+def test_business_hours_are_saved_from_the_panel(client, hunt, django_capture_on_commit_callbacks):
+    """The panel's form sets the schedule and the after-hours list; the snapshot the edge reads has them."""
+    from trunkline.telephony.services import routing_snapshot_build
+
+    user_number, _first, _second = hunt
+    prefix = f"h-{user_number.public_id}"
+    data = {f"{prefix}-day_{index}": "08:30-17:30" if index < 5 else "" for index in range(7)}
+    data |= {
+        f"{prefix}-is_enabled": "on",
+        f"{prefix}-closed_on_holidays": "on",
+        f"{prefix}-after_hours": "forward",
+        f"{prefix}-after_hours_numbers": "+359888123456 15",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/app/pbx/numbers/{user_number.public_id}/hours/", data, follow=True)
+    assert "Business hours saved" in response.content.decode()
+    hours = routing_snapshot_build()["user_numbers"]["35970010001"]["hours"]
+    assert (hours["weekly"][0], hours["action"], hours["targets"][0]["ring_ms"]) == ([[510, 1050]], "forward", 15000)
+    page = client.get("/app/pbx/").content.decode()
+    assert 'value="08:30-17:30"' in page
+
+
+def test_a_wrong_schedule_is_refused_with_the_reason(client, hunt):
+    """A day written as '9 to 5' is refused; nothing is saved."""
+    user_number, _first, _second = hunt
+    prefix = f"h-{user_number.public_id}"
+    data = {f"{prefix}-day_{index}": "" for index in range(7)} | {
+        f"{prefix}-day_0": "9 to 5",
+        f"{prefix}-is_enabled": "on",
+        f"{prefix}-after_hours": "busy",
+    }
+    page = client.post(f"/app/pbx/numbers/{user_number.public_id}/hours/", data, follow=True).content.decode()
+    assert "Write each day as 08:30-17:00" in page
+    from trunkline.telephony.models import BusinessHours
+
+    assert not BusinessHours.objects.exists()
+
+
+@pytest.mark.rule("PT-20")
+@pytest.mark.rule("PT-21")
+def test_voice_page_orders_uploads_and_approves(client, admin, hunt):
+    """Order a greeting, upload a file that is not a WAV (clear error) then a good one; approve an operator's text;
+    choose the greeting of a User Number."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trunkline.telephony.domain import audio
+    from trunkline.telephony.models import VoiceAsset
+    from trunkline.telephony.services import voice_asset_text_propose
+
+    user_number, _first, _second = hunt
+    client.post("/app/pbx/voice/order/", {"kind": "greeting", "origin": "customer", "title": "Welcome"})
+    client.post("/app/pbx/voice/order/", {"kind": "music", "origin": "operator", "title": "Jingle", "text": "la"})
+    greeting = VoiceAsset.objects.get(title="Welcome")
+    upload = f"/app/pbx/voice/{greeting.public_id}/file/"
+    bad = client.post(upload, {"file": SimpleUploadedFile("x.wav", b"MP3"), "rights_declaration": "Ours"}, follow=True)
+    assert "The audio cannot be used: not a WAV file." in bad.content.decode()
+    wav = audio.pcm_wav(audio.tone(440, 0.5, rate=22050), rate=22050)
+    good = client.post(upload, {"file": SimpleUploadedFile("x.wav", wav), "rights_declaration": "Ours"}, follow=True)
+    assert "File accepted: 0.5 s, 22050 Hz, 1 channel(s); converted to 8 kHz A-law." in good.content.decode()
+    jingle = VoiceAsset.objects.get(title="Jingle")
+    voice_asset_text_propose(
+        ctx=ctx_for(member(kind="operator", role="staff")), asset_id=jingle.public_id, text="La la"
+    )
+    page = client.get("/app/pbx/voice/").content.decode()
+    assert "Approve this text" in page
+    client.post(f"/app/pbx/voice/{jingle.public_id}/text/", {"decision": "approve"})
+    jingle.refresh_from_db()
+    assert jingle.status == "text_approved"
+    client.post(f"/app/pbx/voice/numbers/{user_number.public_id}/", {"greeting": str(greeting.public_id), "music": ""})
+    user_number.refresh_from_db()
+    assert user_number.greeting == greeting
+    page = client.get("/app/pbx/voice/").content.decode()
+    assert '+35970010001</strong> <span class="meta">(greeting)' in page
