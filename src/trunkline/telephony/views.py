@@ -554,9 +554,10 @@ def pbx_voice_order(request: HttpRequest) -> HttpResponse:
 def pbx_voice_upload(request: HttpRequest, asset_id: UUID) -> HttpResponse:
     form = VoiceUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for sentences in form.errors.values():
+        for field, sentences in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
             for sentence in sentences:
-                messages.error(request, sentence)
+                messages.error(request, f"{label}: {sentence}" if label else str(sentence))
         return redirect(_voice_url(request) + f"#asset-{asset_id}")
     upload = form.cleaned_data["file"]
     if upload.size > MAX_UPLOAD_BYTES:
