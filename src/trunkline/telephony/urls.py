@@ -1,11 +1,12 @@
 from django.urls import path
 
-from trunkline.telephony import views
+from trunkline.telephony import ops_views, views
 
 app_name = "telephony"
 SURFACE = "<str:surface>"
 
 urlpatterns = [
+    *ops_views.urlpatterns,
     path(f"{SURFACE}/pbx/", views.pbx_home, name="pbx_home"),
     path(f"{SURFACE}/pbx/statistics/", views.pbx_statistics, name="pbx_statistics"),
     path(f"{SURFACE}/pbx/calls.csv", views.pbx_calls_csv, name="pbx_calls_csv"),

@@ -230,6 +230,8 @@ def voice_asset_upload(*, ctx: RequestContext, asset_id: UUID, data: bytes, righ
 def voice_asset_claim_rights(*, ctx: RequestContext, asset_id: UUID, reason: str) -> VoiceAsset:
     """Operator staff record a rights claim: playback stops at once (the next call no longer plays it, PT-20)."""
     _staff(ctx)
+    if not reason.strip():
+        raise TelephonyInvalidError(fields={"reason": [_("Say who claims the rights.")]})
     with transaction.atomic():
         asset = _asset_for_update(ctx=ctx, asset_id=asset_id)
         asset.status = AssetStatus.STOPPED
