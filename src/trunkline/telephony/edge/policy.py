@@ -140,6 +140,7 @@ def decide(
         if action != "forward":
             return reject(486, "Busy Here (outside business hours)", org, direction)
         targets = [target for target in hours.get("targets", []) if target.get("uri")]
+    targets_json = (hours if after_hours else entry).get("targets_json")
     if not targets:
         return reject(480, "Temporarily Unavailable (no business number)", org, direction)
     return {
@@ -153,7 +154,19 @@ def decide(
         "music": entry.get("music", ""),
         "strip_codecs": strip,
         "after_hours": after_hours,
+        "targets_json": targets_json or json.dumps(targets),
     }
+
+
+def prepare(snapshot: dict) -> dict:
+    """Work done once per snapshot load instead of once per INVITE: each hunt plan also as the JSON the router
+    keeps in the transaction."""
+    for entry in snapshot.get("user_numbers", {}).values():
+        entry["targets_json"] = json.dumps([target for target in entry.get("targets", []) if target.get("uri")])
+        hours = entry.get("hours")
+        if hours:
+            hours["targets_json"] = json.dumps([target for target in hours.get("targets", []) if target.get("uri")])
+    return snapshot
 
 
 class SnapshotFile:
@@ -175,7 +188,7 @@ class SnapshotFile:
         if key != self.key:
             try:
                 with open(self.path, encoding="utf-8") as stream:
-                    self.data = json.load(stream)
+                    self.data = prepare(json.load(stream))
                 self.key = key
                 self.loads += 1
             except (OSError, ValueError):
@@ -184,19 +197,25 @@ class SnapshotFile:
 
 
 class Spool:
-    """Call events as JSON lines, appended with one ``write`` each to this process's file of the hour."""
+    """Call events as JSON lines, appended with one ``write`` each to this process's file of the hour. The file stays
+    open for the hour (the control plane removes only files hours old), so an event costs one system call."""
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
+        self.key: tuple[str, int] | None = None
+        self.descriptor = -1
+
+    def _open(self, hour: str) -> int:
+        key = (hour, os.getpid())  # a forked worker opens its own file
+        if key != self.key:
+            if self.descriptor >= 0 and self.key is not None and self.key[1] == key[1]:
+                os.close(self.descriptor)
+            path = os.path.join(self.directory, f"events-{hour}-{key[1]}.jsonl")
+            self.descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            self.key = key
+        return self.descriptor
 
     def write(self, event: dict, *, now: float) -> None:
-        import time
-
         hour = time.strftime("%Y%m%d%H", time.gmtime(now))
-        path = os.path.join(self.directory, f"events-{hour}-{os.getpid()}.jsonl")
         line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            os.write(descriptor, line)
-        finally:
-            os.close(descriptor)
+        os.write(self._open(hour), line)

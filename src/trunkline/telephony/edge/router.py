@@ -160,18 +160,8 @@ class Router:
             ("number", targets[0]["number"]),
         ):
             KSR.pv.sets(f"$dlg_var({name})", value)
-        KSR.pv.sets("$avp(targets)", json.dumps(targets))
+        KSR.pv.sets("$avp(targets)", decision.get("targets_json") or json.dumps(targets))
         KSR.pv.seti("$avp(pos)", 0)
-        self.emit(
-            "start",
-            call_id,
-            org=decision["org"],
-            direction=decision["direction"],
-            a=a,
-            b=b,
-            si=si,
-            user_number=decision.get("user_number", ""),
-        )
         self.relay_to(targets[0])
         if self.rtpengine:
             KSR.rtpengine.rtpengine_offer(RTP_FLAGS)
@@ -182,6 +172,17 @@ class Router:
                 )
         if KSR.tm.t_relay() < 0:
             KSR.sl.sl_reply_error()
+        # the INVITE is on its way before the event is written: the spool is not on the call-setup path
+        self.emit(
+            "start",
+            call_id,
+            org=decision["org"],
+            direction=decision["direction"],
+            a=a,
+            b=b,
+            si=si,
+            user_number=decision.get("user_number", ""),
+        )
         return 1
 
     def announce(self, decision: dict, *, call_id: str, si: str, a: str, b: str, sdp: str) -> int:
