@@ -37,15 +37,30 @@ def shoot(page: Page, name: str) -> None:
 
 
 def pbx_screenshots(page: Page, base: str) -> None:
-    """The PBX panel (forwarding, trunk profile, bandwidth calculator) and its statistics page."""
+    """The PBX panel (forwarding, business hours, trunk profile, bandwidth calculator), its statistics page, and the
+    music and voice messages page."""
     page.goto(f"{base}/app/pbx/?ip_phone_lines=10&web_phone_lines=4")
     expect(page.locator(".hunt-list").first).to_be_visible()
     shoot(page, "pbx-panel.png")
+    with_hours = page.locator("article.pbx-number:has(.pbx-hours[open])").first
+    expect(with_hours.locator(".pbx-week")).to_be_visible()
+    with_hours.screenshot(path=str(OUT / "pbx-business-hours.png"))
+    print("  docs/screenshots/pbx-business-hours.png")  # noqa: T201
+    page.goto(f"{base}/app/pbx/voice/")
+    expect(page.locator(".asset").first).to_be_visible()
+    shoot(page, "pbx-voice.png")
     page.goto(f"{base}/app/pbx/statistics/?group=day&days=7")
     expect(page.locator(".pbx-chart")).to_be_visible()
     shoot(page, "pbx-statistics.png")
     page.goto(f"{base}/app/pbx/statistics/?group=hour&days=1")
     shoot(page, "pbx-statistics-hourly.png")
+
+
+def ops_pbx_screenshots(page: Page, base: str) -> None:
+    """The PBX in the back office: configuration requests, voice assets waiting for a step, carriers and trunks."""
+    page.goto(f"{base}/ops/pbx/?requests=all&assets=all")
+    expect(page.locator("#assets-heading")).to_be_visible()
+    shoot(page, "ops-pbx.png")
 
 
 def main() -> int:
@@ -96,6 +111,7 @@ def main() -> int:
         sign_in(page, base, "staff@operator.example")
         expect(page).to_have_url(f"{base}/ops/")
         shoot(page, "ops-home.png")
+        ops_pbx_screenshots(page, base)
         page.locator(".topnav a[href$='/audit/']").click()
         shoot(page, "ops-audit.png")
         page.context.close()

@@ -1,5 +1,6 @@
 """Demo PBX data for the demo customer (idempotent): a carrier, the clinic's PBX trunk, two User Numbers with their
-forwarding, a configuration request and a week of calls, so the panel and its statistics have something to show."""
+forwarding, a configuration request and a week of calls, so the panel and its statistics have something to show;
+business hours on Reception, and music and voice messages at different steps of their workflow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 from trunkline.core import clock
 from trunkline.core.context import RequestContext
-from trunkline.telephony.models import UserNumber
+from trunkline.telephony.domain import audio
+from trunkline.telephony.models import UserNumber, VoiceAsset
 from trunkline.telephony.services import (
     business_number_add,
     call_events_ingest,
@@ -19,15 +21,68 @@ from trunkline.telephony.services import (
     routing_snapshot_publish,
     trunk_create,
     user_number_add,
+    user_number_set_hours,
+    user_number_set_media,
+    voice_asset_acknowledge,
+    voice_asset_order,
+    voice_asset_pay,
+    voice_asset_text_propose,
+    voice_asset_upload,
 )
 from trunkline.tenancy.roles import scopes_of
 
 
 def pbx_demo_load(*, operator: Any, customer: Any) -> None:
-    if UserNumber.objects.filter(organization=customer).exists():
-        return
     staff = RequestContext(organization=operator, scopes=scopes_of("operator", "admin"))
     ctx = RequestContext(organization=customer, scopes=scopes_of("customer", "admin"))
+    if not UserNumber.objects.filter(organization=customer).exists():
+        _numbers_and_calls(staff=staff, ctx=ctx, customer=customer)
+    if not VoiceAsset.objects.filter(organization=customer).exists():
+        _voice_and_hours(staff=staff, ctx=ctx, customer=customer)
+    routing_snapshot_publish()
+
+
+def _voice_and_hours(*, staff: RequestContext, ctx: RequestContext, customer: Any) -> None:
+    """A greeting and music that play on Reception, a message the operator will record (its text waiting for the
+    customer's approval), a music order not yet paid; Reception open on weekdays, forwarded to a mobile after hours."""
+    reception = UserNumber.objects.get(organization=customer, number="+35970010001")
+    assets = {}
+    for kind, title, hertz, seconds in (
+        ("greeting", "Welcome to Sofia Dental", 440, 3.0),
+        ("music", "Calm piano", 330, 8.0),
+    ):
+        asset = voice_asset_order(ctx=ctx, kind=kind, origin="customer", title=title)
+        data = audio.pcm_wav(audio.tone(hertz, seconds, rate=16000), rate=16000)
+        voice_asset_upload(ctx=ctx, asset_id=asset.public_id, data=data, rights_declaration="Recorded by our staff.")
+        voice_asset_pay(ctx=staff, asset_id=asset.public_id)
+        voice_asset_acknowledge(ctx=staff, asset_id=asset.public_id)
+        assets[kind] = asset
+    user_number_set_media(
+        ctx=ctx,
+        user_number_id=reception.public_id,
+        greeting_id=assets["greeting"].public_id,
+        music_id=assets["music"].public_id,
+    )
+    closed = voice_asset_order(
+        ctx=ctx, kind="greeting", origin="operator", title="Closed for the holidays", text="We are closed."
+    )
+    voice_asset_text_propose(
+        ctx=staff,
+        asset_id=closed.public_id,
+        text="Thank you for calling Sofia Dental. We are closed today; please call again on the next working day.",
+    )
+    voice_asset_order(ctx=ctx, kind="music", origin="customer", title="Summer jingle")
+    user_number_set_hours(
+        ctx=ctx,
+        user_number_id=reception.public_id,
+        is_enabled=True,
+        weekly=["08:30-12:30, 13:30-18:00"] * 5 + ["09:00-13:00", ""],
+        after_hours="forward",
+        after_hours_numbers=[{"number": "+359888123456", "destination": "", "ring_seconds": 30}],
+    )
+
+
+def _numbers_and_calls(*, staff: RequestContext, ctx: RequestContext, customer: Any) -> None:
     carrier_create(ctx=staff, name="Upstream carrier", addresses=["127.0.0.10"], gateway="127.0.0.30")
     trunk_create(ctx=ctx, name="Clinic PBX", addresses=["127.0.0.20", "127.0.0.21"], calling_numbers=["35929870*"])
     reception = user_number_add(ctx=ctx, number="+35970010001", label="Reception")
@@ -43,7 +98,6 @@ def pbx_demo_load(*, operator: Any, customer: Any) -> None:
     request = configuration_request_open(ctx=ctx, details="Forward the Orders line to the shop after 18:00.")
     configuration_request_information_complete(ctx=staff, request_id=request.public_id)
     _calls(customer, numbers=[reception.number, orders.number], targets=[t[0] for t in targets])
-    routing_snapshot_publish()
 
 
 def _calls(customer: Any, *, numbers: list[str], targets: list[str]) -> None:

@@ -154,7 +154,7 @@ class BusinessHoursForm(forms.Form):
         assert isinstance(message, forms.ChoiceField)
         message.choices = [("", _("None")), *greetings]
         for index in range(7):
-            self.fields[f"day_{index}"].widget.attrs.update(placeholder="08:30-17:30")
+            self.fields[f"day_{index}"].widget.attrs.update(placeholder=_("closed"))
 
     @staticmethod
     def initial_from(hours: BusinessHours | None) -> dict[str, Any]:
