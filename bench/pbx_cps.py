@@ -357,7 +357,9 @@ def write(
             "about 4 ms (its clock and loop on this 250 Hz, non-preemptive kernel), so they bound the setup time from "
             "above; the capture shows what the edge adds."
         )
-    path.write_text("\n".join(lines) + "\n")
+    previous = path.read_text().split("\n", 1)[1].lstrip("\n") if path.exists() else ""
+    # the new run on top; earlier runs and their notes stay below it
+    path.write_text("\n".join(lines) + "\n" + (f"\n---\n\n## Earlier runs\n\n{previous}" if previous else ""))
     print(f"wrote {path}")
 
 
