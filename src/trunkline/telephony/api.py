@@ -19,7 +19,7 @@ from trunkline.core.errors import ValidationFailedError
 from trunkline.telephony import selectors
 from trunkline.telephony.domain.bandwidth import bandwidth_needed
 from trunkline.telephony.domain.statistics import Tally
-from trunkline.telephony.models import BusinessNumber, Trunk, UserNumber, VoiceAsset
+from trunkline.telephony.models import BusinessNumber, ConfigurationRequest, Trunk, UserNumber, VoiceAsset
 from trunkline.telephony.schemas import (
     BandwidthOut,
     BusinessHoursIn,
@@ -80,6 +80,15 @@ def _own(request: HttpRequest, model: type[Any], public_id: UUID) -> Any:
     """Another organisation's object answers 404 before any permission check, so nothing about it leaks."""
     ctx = ctx_of(request)
     model.objects.get_for_org(ctx.organization, public_id=public_id)
+    return ctx
+
+
+def _visible(request: HttpRequest, model: type[Any], public_id: UUID) -> Any:
+    """Operator staff reach every organisation's object; anyone else only their own (another's answers 404 before
+    any permission check)."""
+    ctx = ctx_of(request)
+    if not ctx.is_operator:
+        model.objects.get_for_org(ctx.organization, public_id=public_id)
     return ctx
 
 
@@ -400,7 +409,7 @@ def voice_asset_upload_api(
     minutes) and, for your own file, ``rights_declaration`` (who holds the rights and that you may use them). The
     audio is checked and converted to 8 kHz mono A-law; a file that cannot be used is refused (422
     ``telephony.asset_format``) with the reason. Operator staff upload the recording of an approved text here."""
-    ctx = ctx_of(request)
+    ctx = _visible(request, VoiceAsset, asset_id)
     if file is None:
         raise ValidationFailedError(fields={"file": [_("Choose a WAV file.")]})
     if file.size and file.size > MAX_UPLOAD_BYTES:
@@ -477,7 +486,9 @@ def ops_configuration_request_list_api(request: HttpRequest, status: str = "") -
 def configuration_information_complete_api(request: HttpRequest, request_id: UUID) -> Any:
     """Starts the deadline: the policy's working days (Bulgarian calendar) from now, shown to the customer
     (PT-15.7)."""
-    return configuration_request_information_complete(ctx=ctx_of(request), request_id=request_id)
+    return configuration_request_information_complete(
+        ctx=_visible(request, ConfigurationRequest, request_id), request_id=request_id
+    )
 
 
 @router.post(
@@ -487,7 +498,9 @@ def configuration_information_complete_api(request: HttpRequest, request_id: UUI
     summary="The configuration is done (operator staff)",
 )
 def configuration_done_api(request: HttpRequest, request_id: UUID) -> Any:
-    return configuration_request_complete(ctx=ctx_of(request), request_id=request_id)
+    return configuration_request_complete(
+        ctx=_visible(request, ConfigurationRequest, request_id), request_id=request_id
+    )
 
 
 @router.get(
@@ -507,7 +520,7 @@ def ops_voice_asset_list_api(request: HttpRequest, status: str = "") -> list[Any
     summary="Record the payment of a voice asset (operator staff)",
 )
 def voice_asset_pay_api(request: HttpRequest, asset_id: UUID) -> Any:
-    return voice_asset_pay(ctx=ctx_of(request), asset_id=asset_id)
+    return voice_asset_pay(ctx=_visible(request, VoiceAsset, asset_id), asset_id=asset_id)
 
 
 @router.post(
@@ -517,7 +530,7 @@ def voice_asset_pay_api(request: HttpRequest, asset_id: UUID) -> Any:
     summary="Acknowledge a voice asset (operator staff)",
 )
 def voice_asset_acknowledge_api(request: HttpRequest, asset_id: UUID) -> Any:
-    return voice_asset_acknowledge(ctx=ctx_of(request), asset_id=asset_id)
+    return voice_asset_acknowledge(ctx=_visible(request, VoiceAsset, asset_id), asset_id=asset_id)
 
 
 @router.post(
@@ -528,7 +541,7 @@ def voice_asset_acknowledge_api(request: HttpRequest, asset_id: UUID) -> Any:
 )
 def voice_asset_text_propose_api(request: HttpRequest, asset_id: UUID, payload: TextProposalIn) -> Any:
     """The customer approves or rejects it; nothing is recorded before the approval (PT-21)."""
-    return voice_asset_text_propose(ctx=ctx_of(request), asset_id=asset_id, text=payload.text)
+    return voice_asset_text_propose(ctx=_visible(request, VoiceAsset, asset_id), asset_id=asset_id, text=payload.text)
 
 
 @router.post(
@@ -539,4 +552,6 @@ def voice_asset_text_propose_api(request: HttpRequest, asset_id: UUID, payload: 
 )
 def voice_asset_claim_rights_api(request: HttpRequest, asset_id: UUID, payload: RightsClaimIn) -> Any:
     """The asset stops playing in the next call and in calls in progress; audited (PT-20)."""
-    return voice_asset_claim_rights(ctx=ctx_of(request), asset_id=asset_id, reason=payload.reason)
+    return voice_asset_claim_rights(
+        ctx=_visible(request, VoiceAsset, asset_id), asset_id=asset_id, reason=payload.reason
+    )

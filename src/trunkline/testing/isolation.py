@@ -179,6 +179,18 @@ def _trunk(owner: Membership) -> Any:
     return trunk_for(owner).public_id
 
 
+def _voice_asset(owner: Membership) -> Any:
+    from trunkline.telephony.tests.factories import voice_asset_for
+
+    return voice_asset_for(owner).public_id
+
+
+def _configuration_request(owner: Membership) -> Any:
+    from trunkline.telephony.tests.factories import configuration_request_for
+
+    return configuration_request_for(owner).public_id
+
+
 OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "organization_id": lambda owner: owner.organization.public_id,
     "membership_id": _membership,
@@ -195,6 +207,8 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "user_number_id": _user_number,
     "business_number_id": _business_number,
     "trunk_id": _trunk,
+    "asset_id": _voice_asset,
+    "request_id": _configuration_request,
     **{name: _inbox(name) for name in ("channel_id", "contact_id", "conversation_id", "campaign_id")},
     **{name: _inbox(name) for name in ("contact_list_id", "webhook_id")},
 }
@@ -229,6 +243,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "support_ticket_set_status": {"status": "solved"},
     "telephony_business_number_add": {"number": "+35928880001"},
     "telephony_hunt_reorder": {"order": []},
+    "telephony_user_number_set_hours": {"is_enabled": False, "weekly": [""] * 7},
+    "telephony_voice_asset_text_propose": {"text": "Intruder"},
+    "telephony_voice_asset_claim_rights": {"reason": "Intruder"},
     "consent_grant": {"channel_id": "00000000-0000-4000-8000-000000000000", "source": "web form"},
     "contact_list_import": {"csv": "phone\n+359888000113\n"},
     "message_send": {"body": "Intruder"},

@@ -7,8 +7,14 @@ import itertools
 import random
 from typing import Any
 
-from trunkline.telephony.models import BusinessNumber, Trunk, UserNumber
-from trunkline.telephony.services import business_number_add, trunk_create, user_number_add
+from trunkline.telephony.models import BusinessNumber, ConfigurationRequest, Trunk, UserNumber, VoiceAsset
+from trunkline.telephony.services import (
+    business_number_add,
+    configuration_request_open,
+    trunk_create,
+    user_number_add,
+    voice_asset_order,
+)
 from trunkline.testing.factories import ctx_for
 
 _serial = itertools.count(random.randint(0, 5_000_000))
@@ -40,3 +46,11 @@ def trunk_for(owner: Any, *, addresses: list[str] | None = None, calling_numbers
     return trunk_create(
         ctx=_ctx(owner), name="PBX", addresses=addresses or [address], calling_numbers=calling_numbers or ["3592*"]
     )
+
+
+def voice_asset_for(owner: Any) -> VoiceAsset:
+    return voice_asset_order(ctx=_ctx(owner), kind="greeting", origin="operator", title="Welcome", text="Hello")
+
+
+def configuration_request_for(owner: Any) -> ConfigurationRequest:
+    return configuration_request_open(ctx=_ctx(owner), details="Configure the hunt group")
