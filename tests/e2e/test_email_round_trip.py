@@ -1,22 +1,26 @@
 """The email round trip against real servers (PT-10.2): an end user writes with smtplib to Postfix; the platform
-receives the mail from Dovecot over IMAP (the poller) and, separately, through its own SMTP receiver; it lands in a
-conversation; an agent answers from the inbox (the composer's service, the outbox, the SMTP adapter, Postfix); the
-answer arrives in the end user's Dovecot mailbox threaded under their mail (In-Reply-To = their Message-ID).
+receives the mail from Dovecot over IMAP (the poller) and, separately, through its own SMTP receiver (aiosmtpd); it
+lands in a conversation; an agent answers from the inbox (the composer's service, the outbox, the SMTP adapter,
+Postfix); the answer arrives in the end user's Dovecot mailbox threaded under their mail (In-Reply-To = their
+Message-ID).
 
 No mock of SMTP or IMAP anywhere: ``mail_servers`` runs a private Postfix and Dovecot on loopback."""
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
 import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
 
+from trunkline.channels.email_imap import ImapPoller
+from trunkline.channels.email_smtp import EmailReceiver, smtp_serve
 from trunkline.channels.models import InboundEvent
-from trunkline.channels.testing_mail import email_channel
+from trunkline.channels.testing_mail import email_channel, free_port
+from trunkline.inbox.email_intake import inbound_email_accept
 from trunkline.inbox.models import Conversation, Message
-from trunkline.inbox.services.email import email_store_and_process
+from trunkline.inbox.services.email import reply_channel_resolve
 from trunkline.inbox.services.messages import conversation_reply, inbound_event_process
 from trunkline.inbox.services.outbox import delivery_send
 from trunkline.inbox.testing import ctx_for
@@ -52,14 +56,8 @@ def process_stored() -> None:
 
 
 def receive_over_imap(mail_servers, channel, support: str) -> None:
-    """The IMAP poller when it is on main; until then the same real IMAP fetch through the fixture's client."""
-    if importlib.util.find_spec("trunkline.channels.email_imap") is not None:
-        from trunkline.channels.email_imap import ImapPoller
-
-        async_to_sync(ImapPoller(channel=channel, store=email_store_and_process).sync_once)()
-    else:
-        for uid, raw in mail_servers.fetch_all(support):
-            email_store_and_process(channel=channel, raw=raw, source="imap", rcpt_to=[support], ref=f"imap:{uid}")
+    """The IMAP poller, storing as the ``email_imap`` command does (``inbound_email_accept``)."""
+    async_to_sync(ImapPoller(channel=channel, store=inbound_email_accept).sync_once)()
     process_stored()
 
 
@@ -122,41 +120,38 @@ def test_an_end_users_mail_arrives_over_imap_and_the_agents_answer_threads_in_th
     assert list(conversation.messages.values_list("direction", flat=True)) == ["inbound", "outbound", "inbound"]
 
 
-RECEIVER = "trunkline.channels.email_smtp"
-
-
 @pytest.mark.rule("PT-10.2")
-@pytest.mark.skipif(
-    importlib.util.find_spec(RECEIVER) is None, reason=f"the inbound SMTP receiver ({RECEIVER}) is not on main yet"
-)
 def test_an_end_users_mail_arrives_through_our_smtp_receiver_and_lands_in_a_conversation(
-    mail_servers, owner, channel, support, patient
+    mail_servers, owner, channel, patient
 ):
     """Postfix relays the channel's domain to our aiosmtpd receiver (as if MX pointed at it); the mail becomes a
-    message in a conversation, and the agent's answer reaches the end user threaded."""
-    receiver_module = importlib.import_module(RECEIVER)
-    receiver = receiver_module.SmtpReceiver(store=email_store_and_process, host="127.0.0.1", port=0).start()
-    try:
-        domain = f"in-{uuid.uuid4().hex[:8]}.test"
-        address = f"support@{domain}"
-        channel.sender = address
-        channel.save(update_fields=["sender"])
-        mail_servers.route_domain(domain, receiver.port)
-        sent = mail_servers.message(sender=patient, to=address, subject="Рентген", body="Изпращам снимката.\n")
-        mail_servers.send(sent, sender=patient, to=[address])
-        received = _wait_for_message(sent["Message-ID"].strip("<>"))
-    finally:
-        receiver.stop()
-    assert received.conversation.contact.email == patient
+    message in a conversation, and the agent's answer reaches the end user threaded under it."""
+    domain = f"in-{uuid.uuid4().hex[:8]}.test"
+    address = f"support@{domain}"
+    channel.sender = address
+    channel.save(update_fields=["sender"])
+    sent = mail_servers.message(sender=patient, to=address, subject="Рентген", body="Изпращам снимката.\n")
+    port = free_port()
+
+    async def run() -> None:
+        stored = asyncio.get_running_loop().create_future()
+        receiver = EmailReceiver(
+            store=inbound_email_accept,
+            resolve_reply=reply_channel_resolve,
+            on_stored=lambda event: None if stored.done() else stored.set_result(event),
+        )
+        server = await smtp_serve(receiver, host="127.0.0.1", port=port)
+        try:
+            await asyncio.to_thread(mail_servers.route_domain, domain, port)
+            await asyncio.to_thread(mail_servers.send, sent, sender=patient, to=[address])
+            await asyncio.wait_for(stored, 30)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    async_to_sync(run)()
+    process_stored()
+    received = Message.objects.get(email_message_id=sent["Message-ID"].strip("<>"))
+    assert (received.conversation.contact.email, received.subject) == (patient, "Рентген")
     _reply, mailbox = answer_and_wait(mail_servers, owner, received.conversation, patient, "Получихме я.", 1)
     assert mailbox[-1]["In-Reply-To"].strip() == sent["Message-ID"].strip()
-
-
-def _wait_for_message(message_id: str) -> Message:
-    from trunkline.channels.testing_mail import wait_until
-
-    def arrived() -> Message | None:
-        process_stored()
-        return Message.objects.filter(email_message_id=message_id).first()
-
-    return wait_until(arrived, timeout=30, what=f"the mail {message_id} in the inbox")

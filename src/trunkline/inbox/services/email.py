@@ -34,7 +34,6 @@ from trunkline.channels.domain.mail import compose as mail_compose
 from trunkline.channels.domain.mail.parse import Address, Attachment, Limits, Note, ParsedMail, parse_mail
 from trunkline.channels.domain.mail.reports import AutoReply
 from trunkline.channels.models import Channel, InboundEvent
-from trunkline.channels.services import inbound_email_store
 from trunkline.core import clock
 from trunkline.inbox import policy
 from trunkline.inbox.errors import (
@@ -81,27 +80,15 @@ def usage_received_add(*, channel: Channel, day: date, count: int = 1) -> None:
 # --- receiving -------------------------------------------------------------------------------------------------------
 
 
-def email_store_and_process(
-    *,
-    channel: Channel,
-    raw: bytes,
-    source: str,
-    mail_from: str = "",
-    rcpt_to: Sequence[str] = (),
-    ref: str = "",
-) -> InboundEvent | None:
-    """The store function for the IMAP poller and the SMTP receiver (their ``store=``): keep the mail once
-    (``channels.services.inbound_email_store``) and, after commit, process it into the inbox. A duplicate answers
-    None and is not processed again; an event whose task never ran is picked up by ``inbox_retry_due_task``."""
-    from trunkline.inbox.tasks import inbound_event_process_task
-
-    with transaction.atomic():
-        event = inbound_email_store(
-            channel=channel, raw=raw, source=source, mail_from=mail_from, rcpt_to=rcpt_to, ref=ref
-        )
-        if event is not None:
-            transaction.on_commit(partial(inbound_event_process_task.enqueue, event_id=event.pk))
-    return event
+def reply_channel_resolve(token: str, candidates: Sequence[Channel]) -> Channel | None:
+    """For the SMTP receiver (``resolve_reply``): which of several channels of one domain owns ``reply+<token>@``
+    — the one with a conversation holding that token; None when none does (the mail is refused, never guessed)."""
+    conversation = (
+        Conversation.objects.filter(channel__in=list(candidates), reply_token=token.lower())
+        .select_related("channel")
+        .first()
+    )
+    return conversation.channel if conversation is not None else None
 
 
 def _limits() -> Limits:

@@ -281,3 +281,16 @@ def test_a_bounce_for_a_message_we_never_sent_is_recorded_on_the_event_only(chan
     assert (Message.objects.count(), Conversation.objects.count()) == (0, 0)
     assert event.processed_at is not None
     assert event.error == "Delivery report for a message we did not send: stranger@elsewhere.example"
+
+
+def test_the_receiver_resolves_a_reply_address_to_the_channel_holding_the_token(owner, channel, adapter):
+    """Two channels of one domain: reply+<token>@ belongs to the one whose conversation has the token; else None."""
+    from trunkline.inbox.services.email import reply_channel_resolve
+
+    other = email_channel(owner.organization, sender="sales@sofiadental.example")
+    receive(channel, mail())
+    conversation = Conversation.objects.get()
+    reply(owner, conversation)
+    conversation.refresh_from_db()
+    assert reply_channel_resolve(conversation.reply_token.upper(), [other, channel]) == channel
+    assert reply_channel_resolve("0123456789abcdef", [other, channel]) is None
