@@ -380,7 +380,8 @@ async def _starttls(imap: aioimaplib.IMAP4, context: ssl.SSLContext, host: str, 
     if not imap.has_capability("STARTTLS"):
         raise ImapError("The server does not offer STARTTLS.")
     protocol = imap.protocol
-    response = await asyncio.wait_for(protocol.simple_command("STARTTLS"), timeout)
+    command = aioimaplib.Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+    response = await asyncio.wait_for(protocol.execute(command), timeout)
     _ok(response, "STARTTLS")
     loop = asyncio.get_running_loop()
     protocol.transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=host)

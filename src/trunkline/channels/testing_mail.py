@@ -95,6 +95,9 @@ class MailServers:
         self.auth_port = free_port()
         self.slow_smtp_port = free_port()  # answers DATA only after a pause (an ambiguous send)
         self.tempfail_smtp_port = free_port()  # defers every recipient with 450 (a retryable refusal)
+        self.smtps_port = free_port()  # implicit TLS (the plain port also offers STARTTLS)
+        self.imaps_port = free_port()  # implicit TLS (the plain port also offers STARTTLS)
+        self.ca_file = root / "ca.pem"  # the test CA that signed both servers' certificate (EMAIL_TLS_CA_FILE)
         self.postfix_dir = root / "postfix"
         self.dovecot_dir = root / "dovecot"
         self.mail_dir = root / "mail"
@@ -114,6 +117,7 @@ class MailServers:
         os.chown(self.postfix_dir / "data", _uid_of("postfix"), -1)
         for user in USERS:
             self.users[user] = PASSWORD
+        self._write_certificates()
         self._write_dovecot()
         self._write_postfix()
         self._dovecot = subprocess.Popen(  # noqa: S603 - our own binary and config
@@ -176,6 +180,66 @@ class MailServers:
         )
 
     # --- configuration -------------------------------------------------------------------------------------------
+    def _write_certificates(self) -> None:
+        """A test CA and a server certificate it signed for 127.0.0.1 / localhost / mail.trunkline.test."""
+        import datetime
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        now = datetime.datetime.now(datetime.UTC)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Trunkline test mail CA")])
+        ca = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(ca_name)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        server = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.trunkline.test")]))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [
+                        x509.IPAddress(ipaddress.ip_address(HOST)),
+                        x509.DNSName("localhost"),
+                        x509.DNSName("mail.trunkline.test"),
+                    ]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        (self.root / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
+        key_file = self.root / "server.key"
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        key_file.chmod(0o600)
+
     def _write_dovecot(self) -> None:
         d = self.dovecot_dir
         (d / "dovecot.conf").write_text(
@@ -185,7 +249,9 @@ base_dir = {d}/run
 state_dir = {d}/state
 protocols = imap lmtp
 listen = {HOST}
-ssl = no
+ssl = yes
+ssl_cert = <{self.root}/server.pem
+ssl_key = <{self.root}/server.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -211,7 +277,8 @@ service imap-login {{
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {HOST}
+    port = {self.imaps_port}
   }}
 }}
 service lmtp {{
@@ -278,6 +345,9 @@ smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:{HOST}:{self.auth_port}
 smtpd_tls_auth_only = no
+smtpd_tls_security_level = may
+smtpd_tls_received_header = yes
+smtpd_tls_chain_files = {self.root}/server.key, {self.root}/server.pem
 smtp_dns_support_level = disabled
 lmtp_host_lookup = native
 smtp_host_lookup = native
@@ -293,7 +363,9 @@ message_size_limit = 20480000
 {HOST}:{self.smtp_port} inet n - n - - smtpd
 {HOST}:{self.slow_smtp_port} inet n - n - - smtpd -o {{ smtpd_end_of_data_restrictions = sleep 3, permit }}
 {HOST}:{self.tempfail_smtp_port} inet n - n - - smtpd -o smtpd_recipient_restrictions=defer
+{HOST}:{self.smtps_port} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
 cleanup   unix  n - n - 0 cleanup
+tlsmgr    unix  - - n 1000? 1 tlsmgr
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
 bounce    unix  - - n - 0 bounce

@@ -187,3 +187,39 @@ def test_a_message_without_message_id_gets_one_from_the_channels_domain(mail_ser
     message = arrived(mail_servers, "enduser@example.test", "No id")
     assert result.provider_message_id.endswith("@sofiadental.test")
     assert message["Message-ID"] == f"<{result.provider_message_id}>"
+
+
+@pytest.mark.parametrize(("security", "port"), [("starttls", "smtp_port"), ("tls", "smtps_port")])
+def test_tls_to_the_relay_verifies_its_certificate(mail_servers, settings, security, port):
+    """STARTTLS and implicit TLS: the relay's certificate is checked against the trusted CAs (here the test CA,
+    given as EMAIL_TLS_CA_FILE); the login then travels encrypted."""
+    from trunkline.channels import email_policy
+
+    settings.EMAIL_TLS_CA_FILE = str(mail_servers.ca_file)
+    adapter = EmailAdapter(
+        host="127.0.0.1",
+        port=getattr(mail_servers, port),
+        security=security,
+        envelope_sender=SUPPORT,
+        username=SUPPORT,
+        password=mail_servers.users[SUPPORT],
+        tls_context=email_policy.tls_context(),
+    )
+    subject = f"Over {security}"
+    adapter.send(outbound(reply_mime(to="x", subject=subject), "enduser@example.test"))
+    message = arrived(mail_servers, "enduser@example.test", subject)
+    received = " ".join(str(header) for header in message.get_all("Received"))
+    assert "using TLS" in received
+    assert "with ESMTPSA" in received  # Postfix: ESMTP, Secure (TLS), Authenticated
+
+
+@pytest.mark.parametrize(("security", "port"), [("starttls", "smtp_port"), ("tls", "smtps_port")])
+def test_an_untrusted_certificate_is_refused_and_terminal(mail_servers, security, port):
+    """Without the test CA the certificate cannot be verified: nothing is sent, and retrying would not help."""
+    adapter = EmailAdapter(
+        host="127.0.0.1", port=getattr(mail_servers, port), security=security, envelope_sender=SUPPORT
+    )
+    with pytest.raises(SendError) as error:
+        adapter.send(outbound(reply_mime(to="x", subject="Untrusted"), "enduser@example.test"))
+    assert (error.value.code, error.value.retryable) == ("tls", False)
+    assert "certificate verify failed" in str(error.value)

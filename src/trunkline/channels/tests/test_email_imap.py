@@ -244,3 +244,30 @@ def test_bad_mail_never_blocks_the_mail_after_it(mail_servers, mailbox, channel)
     assert base64.b64decode(events[0].payload["raw"]) == mail_servers.fetch_all(mailbox)[0][1]  # byte for byte
     assert b"Subject: Fine" in base64.b64decode(events[1].payload["raw"])
     assert ImapCursor.objects.get(channel=channel).last_uid == 3
+
+
+@pytest.mark.parametrize(("security", "port"), [("tls", "imaps_port"), ("starttls", "imap_port")])
+def test_imap_over_tls_verifies_the_servers_certificate(mail_servers, mailbox, settings, security, port):
+    """Implicit TLS (993-style) and STARTTLS (which aioimaplib lacks; the poller upgrades the connection itself)."""
+    settings.EMAIL_TLS_CA_FILE = str(mail_servers.ca_file)
+    mail_servers.append(mailbox, raw_message(mail_servers, mailbox, f"Over {security}"))
+    ctx = ctx_for(member(kind="customer", role="admin", accepted_terms=True))
+    channel = email_channel(ctx, mail_servers, address=mailbox)
+    channel.settings.update({"imap_security": security, "imap_port": getattr(mail_servers, port)})
+    channel.save()
+    assert async_to_sync(ImapPoller(channel=channel).sync_once)() == 1
+    assert subjects() == [f"Over {security}"]
+    logins = [line for line in (mail_servers.dovecot_dir / "dovecot.log").read_text().splitlines() if "Login:" in line]
+    assert any(f"user=<{mailbox}>" in line and ", TLS," in line for line in logins)
+
+
+@pytest.mark.parametrize(("security", "port"), [("tls", "imaps_port"), ("starttls", "imap_port")])
+def test_imap_with_an_untrusted_certificate_stores_nothing(mail_servers, mailbox, channel, security, port):
+    import ssl
+
+    channel.settings.update({"imap_security": security, "imap_port": getattr(mail_servers, port)})
+    channel.save()
+    mail_servers.append(mailbox, raw_message(mail_servers, mailbox, "Never read"))
+    with pytest.raises(ssl.SSLCertVerificationError):
+        async_to_sync(ImapPoller(channel=channel).sync_once)()
+    assert not InboundEvent.objects.exists()
