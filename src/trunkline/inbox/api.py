@@ -64,18 +64,26 @@ def channel_list_api(request: HttpRequest, params: Query[PageIn]):
     return paginate(selectors.channel_list(ctx=ctx_of(request)), params, orderings=("name", "-name"))
 
 
+def _credentials_of(payload: ChannelIn) -> dict[str, str]:
+    if payload.provider == "smpp":
+        return {"password": payload.password}
+    if payload.provider == "smtp":
+        secrets = ("smtp_password", "imap_password", "dkim_private_key")
+        return {name: getattr(payload, name) for name in secrets if getattr(payload, name)}
+    return {"auth_token": payload.auth_token}
+
+
 @router.post("/channels", response={201: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_create")
 def channel_create_api(request: HttpRequest, payload: ChannelIn):
-    """Connect a provider (Twilio or SMPP 3.4). The auth token or password is stored encrypted and never returned."""
+    """Connect a provider (Twilio, SMPP 3.4 or email). Tokens, passwords and keys are stored encrypted, never shown."""
     channel = channel_create(
         ctx=ctx_of(request),
         name=payload.name,
         provider=payload.provider,
         sender=payload.sender,
         account_id=payload.account_id,
-        credentials={"password": payload.password}
-        if payload.provider == "smpp"
-        else {"auth_token": payload.auth_token},
+        kind="email" if payload.provider == "smtp" else "sms",
+        credentials=_credentials_of(payload),
         api_base_url=payload.api_base_url,
         identification_name=payload.identification_name,
         identification_contact=payload.identification_contact,

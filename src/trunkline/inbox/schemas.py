@@ -25,16 +25,21 @@ class ChannelOut(Schema):
 
 class ChannelIn(Schema):
     name: str = Field(max_length=120)
-    provider: str = Field(pattern="^(twilio|smpp)$")
-    sender: str = Field(max_length=32)
+    provider: str = Field(pattern="^(twilio|smpp|smtp)$", description="smtp: an email channel.")
+    sender: str = Field(max_length=254, description="E.164 number, alphanumeric sender ID, or the email address.")
     account_id: str = Field("", max_length=64, description="Twilio: the Account SID. SMPP: the system_id.")
     auth_token: str = Field("", description="Twilio. Stored encrypted; never returned.")
     password: str = Field("", description="SMPP. Stored encrypted; never returned.")
+    smtp_password: str = Field("", description="Email. Stored encrypted; never returned.")
+    imap_password: str = Field("", description="Email. Stored encrypted; never returned.")
+    dkim_private_key: str = Field("", description="Email: PEM, RSA. Stored encrypted; never returned.")
     settings: dict[str, Any] = Field(
         default_factory=dict,
         description="Provider settings, not secret. SMPP: host, port (2775), system_type, gsm7_packing "
         "(unpacked|packed), send_bind (transmitter|transceiver), dlr_id_format (same|dec_to_hex|hex_to_dec), "
-        "enquire_link_seconds (30), response_timeout_seconds (10); see docs/channels/sms.md.",
+        "enquire_link_seconds (30), response_timeout_seconds (10); see docs/channels/sms.md. Email: smtp_host, "
+        "smtp_port, smtp_security (starttls|tls|none), smtp_username, imap_host, imap_port, imap_security, "
+        "imap_username, imap_folder (INBOX), dkim_domain, dkim_selector, display_name; see docs/channels/email.md.",
     )
     api_base_url: str = ""
     identification_name: str = ""

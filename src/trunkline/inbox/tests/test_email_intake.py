@@ -78,3 +78,44 @@ def test_the_smtp_receiver_queues_processing_once_per_new_message(django_capture
     with django_capture_on_commit_callbacks(execute=True):
         async_to_sync(run)()
     assert queued_event_ids() == [InboundEvent.objects.get().pk]
+
+
+def test_an_email_channel_is_connected_through_the_api_and_its_secrets_stay_hidden():
+    """POST /api/v1/channels with provider smtp: settings checked field by field, secrets stored encrypted only."""
+    import json
+
+    from django.test import Client
+
+    from trunkline.channels.models import Channel
+    from trunkline.testing.factories import api_key_for
+
+    admin = member(kind="customer", role="admin", accepted_terms=True)
+    headers = {"Authorization": f"Bearer {api_key_for(admin, ['channels:manage'])}"}
+    body = {
+        "name": "Support",
+        "provider": "smtp",
+        "sender": "support@sofiadental.test",
+        "smtp_password": "smtp-secret",
+        "imap_password": "imap-secret",
+        "settings": {
+            "smtp_host": "smtp.sofiadental.test",
+            "smtp_port": 587,
+            "smtp_username": "support@sofiadental.test",
+            "imap_host": "imap.sofiadental.test",
+            "imap_port": 993,
+            "imap_username": "support@sofiadental.test",
+        },
+    }
+    response = Client().post("/api/v1/channels", json.dumps(body), content_type="application/json", headers=headers)
+    assert response.status_code == 201, response.content
+    assert response.json()["kind"] == "email"
+    assert "secret" not in response.content.decode()
+    channel = Channel.objects.get()
+    assert channel.credentials == {"smtp_password": "smtp-secret", "imap_password": "imap-secret"}
+    assert channel.settings["imap_folder"] == "INBOX"
+
+    body["settings"] = {"smtp_host": "smtp.sofiadental.test", "smtp_port": 0, "smtp_security": "ssl"}
+    response = Client().post("/api/v1/channels", json.dumps(body), content_type="application/json", headers=headers)
+    assert response.status_code == 422
+    assert sorted(response.json()["detail"]["fields"]) == ["settings.smtp_port", "settings.smtp_security"]
+    assert Channel.objects.count() == 1
