@@ -25,6 +25,7 @@ import re
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
@@ -215,10 +216,12 @@ class ImapPoller:
     async def _sync(self, imap: aioimaplib.IMAP4, *, reason: str) -> None:
         self.stats.syncs.append(reason)
         uid_validity = self._uid_validity
-        last_uid = await sync_to_async(self._cursor_position)(uid_validity)
-        response = await imap.uid_search(f"UID {last_uid + 1}:*", charset=None)
-        _ok(response, "UID SEARCH")
-        uids = sorted({int(token) for line in response.lines[:-1] for token in bytes(line).split() if token.isdigit()})
+        known_validity, last_uid = await sync_to_async(self._cursor_position)()
+        if known_validity != uid_validity:
+            # First sync: start within the backfill window. A new UIDVALIDITY later: the whole folder again.
+            last_uid = await self._first_uid_before_window(imap) if known_validity == 0 else 0
+            await sync_to_async(self._cursor_reset)(uid_validity, last_uid, known_validity)
+        uids = await _uids(imap, f"UID {last_uid + 1}:*")
         for uid in (uid for uid in uids if uid > last_uid):  # "n:*" answers the last message even when n > it
             raw = await self._fetch(imap, uid)
             self.stats.fetched.append(uid)
@@ -228,6 +231,20 @@ class ImapPoller:
         self.stats.failures = 0
         await sync_to_async(self._synced)()
         self.synced.set()
+
+    async def _first_uid_before_window(self, imap: aioimaplib.IMAP4) -> int:
+        """Where a newly connected folder starts: before the first message of the last EMAIL_IMAP_BACKFILL_DAYS days
+        (by INTERNALDATE), so connecting a mailbox with years of mail does not import years of conversations."""
+        days = email_policy.imap_backfill_days()
+        if days < 0:
+            return 0
+        since = (clock.now() - timedelta(days=days)).date()
+        criteria = f"SINCE {since.day}-{_MONTHS[since.month - 1]}-{since.year}"
+        in_window = await _uids(imap, criteria)
+        if in_window:
+            return min(in_window) - 1
+        everything = await _uids(imap, "ALL")
+        return max(everything, default=0)
 
     async def _fetch(self, imap: aioimaplib.IMAP4, uid: int) -> bytes | None:
         """The message's bytes; None when it is gone (expunged meanwhile) or the answer holds no body."""
@@ -289,22 +306,27 @@ class ImapPoller:
             )
         return cursor
 
-    def _cursor_position(self, uid_validity: int) -> int:
-        """The last UID stored; 0 (everything again) when the folder's UIDVALIDITY changed."""
+    def _cursor_position(self) -> tuple[int, int]:
+        """(UIDVALIDITY, last UID) as stored; (0, 0) for a folder never read."""
         if self.manage_connections:
             close_old_connections()
+        cursor = self._cursor()
+        return cursor.uid_validity, cursor.last_uid
+
+    def _cursor_reset(self, uid_validity: int, last_uid: int, known_validity: int) -> None:
+        """Start the folder (again) after ``last_uid``: first connection, or a changed UIDVALIDITY."""
         with transaction.atomic():
             cursor = self._cursor(lock=True)
-            if cursor.uid_validity != uid_validity:
-                if cursor.uid_validity:
-                    logger.warning(
-                        "imap uidvalidity changed; resyncing the folder",
-                        extra={"channel": self.account.channel_id, "was": cursor.uid_validity, "now": uid_validity},
-                    )
-                cursor.uid_validity = uid_validity
-                cursor.last_uid = 0
-                cursor.save(update_fields=["uid_validity", "last_uid", "updated_at"])
-            return cursor.last_uid
+            if cursor.uid_validity != known_validity:
+                raise ImapError("The cursor moved under this poller; syncing again.")
+            if known_validity:
+                logger.warning(
+                    "imap uidvalidity changed; resyncing the folder",
+                    extra={"channel": self.account.channel_id, "was": known_validity, "now": uid_validity},
+                )
+            cursor.uid_validity = uid_validity
+            cursor.last_uid = last_uid
+            cursor.save(update_fields=["uid_validity", "last_uid", "updated_at"])
 
     def _store_and_advance(self, uid_validity: int, uid: int, raw: bytes | None) -> InboundEvent | None:
         """Store the message and move the cursor past it, in one transaction."""
@@ -350,6 +372,15 @@ class ImapPoller:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+async def _uids(imap: aioimaplib.IMAP4, criteria: str) -> list[int]:
+    response = await imap.uid_search(criteria, charset=None)
+    _ok(response, "UID SEARCH")
+    return sorted({int(token) for line in response.lines[:-1] for token in bytes(line).split() if token.isdigit()})
+
+
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -22,6 +22,11 @@ def imap_poll_seconds() -> float:
     return float(getattr(settings, "EMAIL_IMAP_POLL_SECONDS", 60))
 
 
+def imap_backfill_days() -> int:
+    """A newly connected mailbox is read from this many days back (by delivery date); -1: the whole folder."""
+    return int(getattr(settings, "EMAIL_IMAP_BACKFILL_DAYS", 30))
+
+
 def imap_use_idle() -> bool:
     """IDLE where the server offers it (off: always poll, for servers whose IDLE is known to be broken)."""
     return bool(getattr(settings, "EMAIL_IMAP_IDLE", True))

@@ -502,10 +502,12 @@ postlog   unix-dgram n - n - 1 postlogd
             raise TimeoutError(f"{error}\n{self.logs()}") from None
         return self.messages(user, folder)
 
-    def append(self, user: str, raw: bytes, *, folder: str = "INBOX") -> int:
-        """Put a message straight into a mailbox (IMAP APPEND); answers its UID."""
+    def append(self, user: str, raw: bytes, *, folder: str = "INBOX", when: float | None = None) -> int:
+        """Put a message straight into a mailbox (IMAP APPEND, delivered ``when``: a Unix time, default now);
+        answers its UID."""
         with self.imap(user, folder=None) as connection:
-            typ, data = connection.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
+            delivered = imaplib.Time2Internaldate(time.time() if when is None else when)
+            typ, data = connection.append(folder, "", delivered, raw)
             match = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
             assert typ == "OK", data
             return int(match.group(1)) if match else 0

@@ -271,3 +271,34 @@ def test_imap_with_an_untrusted_certificate_stores_nothing(mail_servers, mailbox
     with pytest.raises(ssl.SSLCertVerificationError):
         async_to_sync(ImapPoller(channel=channel).sync_once)()
     assert not InboundEvent.objects.exists()
+
+
+def test_a_newly_connected_mailbox_is_read_from_the_backfill_window_only(mail_servers, mailbox, channel, settings):
+    """Years of old mail are not imported: the first sync starts at the first message of the last 30 days; a new
+    message later is fetched as usual."""
+    import time
+
+    settings.EMAIL_IMAP_BACKFILL_DAYS = 30
+    year = 365 * 24 * 3600
+    for number in (1, 2):
+        mail_servers.append(mailbox, raw_message(mail_servers, mailbox, f"Old {number}"), when=time.time() - 3 * year)
+    mail_servers.append(mailbox, raw_message(mail_servers, mailbox, "Recent"))
+    poller = ImapPoller(channel=channel)
+    assert async_to_sync(poller.sync_once)() == 1
+    assert poller.stats.fetched == [3]
+
+    mail_servers.append(mailbox, raw_message(mail_servers, mailbox, "Next"))
+    assert async_to_sync(poller.sync_once)() == 1
+    assert subjects() == ["Recent", "Next"]
+
+
+def test_with_nothing_in_the_window_the_first_sync_starts_after_the_newest(mail_servers, mailbox, channel, settings):
+    import time
+
+    settings.EMAIL_IMAP_BACKFILL_DAYS = 0
+    mail_servers.append(mailbox, raw_message(mail_servers, mailbox, "Yesterday"), when=time.time() - 2 * 86400)
+    poller = ImapPoller(channel=channel)
+    assert async_to_sync(poller.sync_once)() == 0
+    assert ImapCursor.objects.get(channel=channel).last_uid == 1
+    settings.EMAIL_IMAP_BACKFILL_DAYS = -1  # changes nothing once the folder is known
+    assert async_to_sync(poller.sync_once)() == 0
