@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from trunkline.channels.email_smtp import EmailReceiver, smtp_serve
 from trunkline.inbox.email_intake import inbound_email_accept
 from trunkline.inbox.management.commands._stop import StopSignal
+from trunkline.inbox.services.email import reply_channel_resolve
 
 
 class Command(BaseCommand):
@@ -29,7 +30,9 @@ class Command(BaseCommand):
 
     async def _serve(self, host: str, port: int, hostname: str | None) -> None:
         stop = await self.stop_signal.event()
-        receiver = EmailReceiver(store=inbound_email_accept, manage_connections=True)
+        receiver = EmailReceiver(
+            store=inbound_email_accept, resolve_reply=reply_channel_resolve, manage_connections=True
+        )
         server = await smtp_serve(receiver, host=host, port=port, hostname=hostname)
         self.stdout.write(f"Email SMTP receiver listening on {host}:{port} (SIGTERM or Ctrl-C stops it)")
         try:
