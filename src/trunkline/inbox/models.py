@@ -296,14 +296,50 @@ class DeliveryAttempt(models.Model):
         return f"#{self.number} {self.outcome}"
 
 
+class DeliveryPart(models.Model):
+    """One part of a long SMS submitted as several messages (SMPP ``submit_sm`` per part), each with its own provider
+    id and its own receipts. Written with the send's outcome; a receipt for any part moves that part's status forward,
+    and the delivery's status is the parts' statuses combined (``channels.domain.status.combine``).
+
+    Only messages of two or more parts have rows: a one-part message is matched by ``Delivery.provider_message_id``.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="parts")
+    channel = models.ForeignKey("messaging_channels.Channel", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField()  # 1-based, the order the parts were submitted (their UDH sequence)
+    provider_message_id = models.CharField(max_length=255)  # blank once a later submit got the same id (recycled)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=statuses.ACCEPTED)
+    error_code = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="inbox_delivery_part_once"),
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="inbox_delivery_part_provider_id_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.number} {self.status}"
+
+
 class StatusEvent(models.Model):
-    """Append-only: every delivery status a provider reported, as reported, and when it arrived."""
+    """Append-only: every delivery status a provider reported, as reported, and when it arrived.
+
+    A report for one part of a message sent in parts carries the part's ``part`` number; when the parts' combined
+    status moves the message's status, that is logged too, without a part (``raw_status`` "parts"). The rows without
+    a part are the message's own status history."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="status_events")
     status = models.CharField(max_length=16)
     raw_status = models.CharField(max_length=40, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     at = models.DateTimeField()
+    part = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

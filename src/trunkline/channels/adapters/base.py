@@ -27,6 +27,9 @@ class SendResult:
     status: str  # common vocabulary (trunkline.channels.domain.status)
     segments: int | None = None
     raw: dict = field(default_factory=dict)
+    # A message submitted in parts, each with its own provider id (SMPP): every part's id, in part order. Receipts
+    # come per part; ``provider_message_id`` is the first part's. Empty when the provider has one id per message.
+    part_ids: tuple[str, ...] = ()
 
 
 class SendError(Exception):

@@ -2,8 +2,9 @@
 
 Sending (``SmppAdapter.send``): bind if not bound (``bind_transmitter`` by default, see docs/channels/sms.md), then one
 ``submit_sm`` per part from ``segments.split`` with our own UDH (``05 00 03 ref total seq``), ``data_coding`` 0 (GSM-7)
-or 8 (UCS-2), ``registered_delivery`` 1. The message's provider id is the **first** part's ``message_id``; receipts
-are matched by it (the other parts' receipts are logged and left unmatched).
+or 8 (UCS-2), ``registered_delivery`` 1. Each part gets its own ``message_id`` and its own receipts: the result carries
+all of them (``part_ids``, in part order; ``provider_message_id`` is the first), and the outbox keeps every one so a
+receipt for any part is matched to its part.
 
 Receiving: a long-lived transceiver bind (``trunkline.channels.smpp_session``) turns every ``deliver_sm`` into a stored
 inbound event (``deliver_event``); ``SmppAdapter.parse`` turns that stored event into a message or a status report in
@@ -324,6 +325,7 @@ class SmppAdapter:
             status=statuses.ACCEPTED,
             segments=len(parts),
             raw={"message_ids": message_ids},
+            part_ids=tuple(message_ids),
         )
 
     # --- inbound events (stored by the session process) ---------------------------------------------------------

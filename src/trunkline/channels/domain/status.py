@@ -2,9 +2,14 @@
 
 Callbacks arrive late, twice and out of order: a late ``sent`` never clears ``delivered`` or ``failed``; positive
 evidence (``delivered``, ``read``) overrides a failure reported earlier.
+
+A message sent as several parts, each with its own provider id and receipts (SMPP), has each part's status advanced
+on its own and the message's status ``combine``d from them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -20,6 +25,7 @@ UNKNOWN = "unknown"
 
 PROGRESS_RANK = {PENDING: 0, ACCEPTED: 10, QUEUED: 20, SENT: 30, DELIVERED: 40, READ: 50}
 FAILURES = frozenset({FAILED, UNDELIVERED, CANCELED})
+FAILURE_SEVERITY = (FAILED, UNDELIVERED, CANCELED)  # when parts failed differently, the message takes the first
 POSITIVE_FINAL = frozenset({DELIVERED, READ})
 ALL = (PENDING, ACCEPTED, QUEUED, SENT, DELIVERED, READ, FAILED, UNDELIVERED, CANCELED, RECEIVED, UNKNOWN)
 
@@ -70,3 +76,14 @@ def advance(current: str, reported: str) -> str:
 
 def is_final(status: str) -> bool:
     return status in FAILURES or status in POSITIVE_FINAL
+
+
+def combine(parts: Sequence[str]) -> str:
+    """The status of a message from the statuses of its parts: failed (or undelivered, canceled) as soon as any part
+    is; otherwise the furthest state every part has reached, so delivered only when all parts are. A part whose status
+    says nothing about progress (unknown) counts as pending."""
+    for failure in FAILURE_SEVERITY:
+        if failure in parts:
+            return failure
+    progress = [part if part in PROGRESS_RANK else PENDING for part in parts]
+    return min(progress, key=PROGRESS_RANK.__getitem__, default=PENDING)

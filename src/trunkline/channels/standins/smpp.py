@@ -6,8 +6,8 @@ sends delivery receipts (``deliver_sm`` esm_class 0x04, the appendix-B text plus
 ``message_state`` and ``network_error_code`` TLVs) and MO messages (split with a UDH like a handset's) to a bound
 receiver or transceiver of the same ``system_id``, keeping them until one binds and resending those whose
 ``deliver_sm_resp`` never came. Chaos: throttle (ESME_RTHROTTLED) or system-error (ESME_RSYSERR) rates, a delay before
-answering, dropping the connection after taking a ``submit_sm`` (the ambiguous case), and receipts held back to be
-flushed reversed, shuffled or duplicated.
+answering, dropping the connection after taking a ``submit_sm`` (the ambiguous case), receipts held back to be
+flushed reversed, shuffled or duplicated, and chosen parts of long messages failing (``part_stats``).
 
 Tests call its methods (they are thread-safe); alone it reads commands from stdin:
 ``python -m trunkline.channels.standins.smpp --port 2775`` then e.g. ``mo +359888123456 +359700100200 Hello``,
@@ -79,6 +79,7 @@ class SmppStandIn:
     chaos: Chaos = field(default_factory=Chaos)
     auto_receipts: bool = True  # a receipt for every submit_sm that asked for one
     receipt_stats: tuple[str, ...] = ("DELIVRD",)  # the receipts each submit_sm gets, in this order
+    part_stats: dict[int, tuple[str, ...]] = field(default_factory=dict)  # part N of a long message gets these instead
     hold_receipts: bool = False  # keep receipts until flush_receipts()
     gsm7_packed: bool = False
     submitted: list[Submitted] = field(default_factory=list)
@@ -331,7 +332,14 @@ class SmppStandIn:
             return False  # taken, never answered: the ESME cannot know
         await self._write(session, pdu.response(message_id=message_id))
         if self.auto_receipts and item.registered_delivery & 0x01:
-            receipts = [self._receipt(message_id, stat, "000", item) for stat in self.receipt_stats]
+            _, concat = smpp.decode_short_message(
+                item.data_coding, item.esm_class, item.short_message, packed=self.gsm7_packed
+            )
+            stats = self.part_stats.get(concat.sequence, self.receipt_stats) if concat else self.receipt_stats
+            receipts = [
+                self._receipt(message_id, stat, "000" if stat in ("DELIVRD", "ENROUTE", "ACCEPTD") else "001", item)
+                for stat in stats
+            ]
             if self.hold_receipts:
                 self._held.extend((session.system_id, receipt) for receipt in receipts)
             else:
@@ -420,6 +428,9 @@ def control(standin: SmppStandIn, line: str) -> str:
         case "hold":
             standin.hold_receipts = not standin.hold_receipts
             return f"hold receipts: {standin.hold_receipts}"
+        case "fail" if len(words) >= 2:
+            standin.part_stats[int(words[1])] = (words[2] if len(words) > 2 else "UNDELIV",)
+            return f"part {words[1]} of long messages: {standin.part_stats[int(words[1])][0]}"
         case "throttle":
             standin.chaos.throttle_rate = float(words[1])
             return "ok"
@@ -430,7 +441,10 @@ def control(standin: SmppStandIn, line: str) -> str:
             return f"dropped {standin.drop_connections()}"
         case "segments":
             return str(segments.count(line.split(maxsplit=1)[1]))
-    return "commands: mo FROM TO TEXT | receipts [reversed|shuffled] [dup] | hold | throttle R | syserr R | drop"
+    return (
+        "commands: mo FROM TO TEXT | receipts [reversed|shuffled] [dup] | hold | fail PART [STAT] | throttle R"
+        " | syserr R | drop"
+    )
 
 
 def main() -> None:  # pragma: no cover - a manual tool

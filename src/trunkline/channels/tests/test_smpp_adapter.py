@@ -51,7 +51,8 @@ def poll_until(session: SmppSession, condition, rounds: int = 50) -> None:
 
 
 def test_a_long_message_is_submitted_in_parts_the_handset_joins(smsc):
-    """Three submit_sm with our UDH; the stand-in joins them to the text; the provider id is the first part's."""
+    """Three submit_sm with our UDH; the stand-in joins them to the text; every part's id comes back, the first part's
+    as the provider id."""
     text = "a" * 152 + "€" + "b" * 160
     adapter = adapter_of(smsc)
     result = adapter.send(outbound(text))
@@ -61,6 +62,7 @@ def test_a_long_message_is_submitted_in_parts_the_handset_joins(smsc):
     assert result.segments == 3
     assert result.provider_message_id == smsc.submitted[0].message_id
     assert result.raw["message_ids"] == [item.message_id for item in smsc.submitted]
+    assert result.part_ids == tuple(item.message_id for item in smsc.submitted)
     assert (smsc.submitted[0].source, smsc.submitted[0].destination) == ("359700100200", "359888123456")
 
 

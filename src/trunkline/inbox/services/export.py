@@ -59,7 +59,7 @@ def export_stream(*, ctx: RequestContext) -> Iterator[str]:
                     "segments": message.segments,
                     "provider_message_id": message.provider_message_id,
                     "created_at": message.created_at,
-                    "status_history": list(delivery.status_events.values("status", "raw_status", "at"))
+                    "status_history": list(delivery.status_events.values("status", "raw_status", "part", "at"))
                     if delivery
                     else [],
                 }

@@ -350,7 +350,7 @@ def inbound_event_process(*, event_id: int, at: datetime | None = None) -> Inbou
                 event.error = "No message with this provider id yet."
                 event.save(update_fields=["error", "updated_at"])
                 return event
-            if delivery is None:  # never ours (e.g. the receipt of an SMPP message's later part): stop looking
+            if delivery is None:  # never ours (e.g. sent before the channel was connected here): stop looking
                 event.processed_at = at
                 event.error = "No message with this provider id."
                 event.save(update_fields=["processed_at", "error", "updated_at"])

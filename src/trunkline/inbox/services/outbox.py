@@ -29,6 +29,7 @@ from trunkline.inbox.models import (
     CampaignRecipient,
     Delivery,
     DeliveryAttempt,
+    DeliveryPart,
     DeliveryState,
     Message,
     RecipientStatus,
@@ -102,6 +103,39 @@ def usage_add(*, channel: Channel, day: date, segments: int, messages: int = 1) 
         transaction.on_commit(partial(volume_alert, channel_id=channel.pk, day=day))
 
 
+def _parts_of(delivery: Delivery, result: SendResult, at: datetime) -> list[DeliveryPart]:
+    """The parts of a message the provider took in several pieces, one per distinct provider id (an SMSC that answers
+    one id for two parts gives receipts we could not tell apart). None for a one-part or one-id message: the
+    delivery's own provider id matches its receipts."""
+    numbers: dict[str, int] = {}
+    for number, provider_message_id in enumerate(result.part_ids, start=1):
+        if provider_message_id:
+            numbers.setdefault(provider_message_id, number)
+    if len(numbers) < 2:
+        return []
+    return [
+        DeliveryPart(
+            delivery=delivery,
+            channel_id=delivery.channel_id,
+            number=number,
+            provider_message_id=provider_message_id,
+            status=result.status,
+            updated_at=at,
+        )
+        for provider_message_id, number in numbers.items()
+    ]
+
+
+def _parts_store(*, channel: Channel, provider_ids: list[str], parts: list[DeliveryPart]) -> None:
+    """Keep the parts with the send's outcome (same transaction, so a receipt never finds the delivery without them).
+    An SMSC that recycles its ids gives a new message (or part) an id an old part had: the old part lets go of it."""
+    if not provider_ids:
+        return
+    ids = {*provider_ids, *(part.provider_message_id for part in parts)}
+    DeliveryPart.objects.filter(channel=channel, provider_message_id__in=ids).update(provider_message_id="")
+    DeliveryPart.objects.bulk_create(parts)
+
+
 def _attempt_limit(channel: Channel, error: SendError, *, adapter_idempotent: bool) -> int:
     """Attempts allowed. After an ambiguous failure (the provider may have accepted) an idempotent retry only asks
     the provider what became of the message, so it gets the channel's attempts once more before giving up."""
@@ -165,6 +199,9 @@ def _delivery_finish(
             delivery.next_attempt_at = None
             delivery.error_code = delivery.error_message = ""
             StatusEvent.objects.create(delivery=delivery, status=result.status, raw_status="send", at=at)
+            _parts_store(
+                channel=channel, provider_ids=[result.provider_message_id], parts=_parts_of(delivery, result, at)
+            )
             usage_add(channel=channel, day=at.date(), segments=delivery.segments)
         else:
             assert error is not None
@@ -225,22 +262,55 @@ def delivery_status_apply(
     error_message: str = "",
     at: datetime | None = None,
 ) -> Delivery | None:
-    """A provider reported a status. It is logged as reported; the delivery's status only moves forward."""
+    """A provider reported a status. It is logged as reported; the delivery's status only moves forward.
+
+    The id may be one part's of a message sent in parts (SMPP): that part's status moves forward, and the delivery's
+    moves to the parts' statuses combined (failed as soon as one part failed, delivered only when all are)."""
     at = at or clock.now()
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .filter(channel=channel, provider_message_id=provider_message_id)
+        part_of = (
+            DeliveryPart.objects.filter(channel=channel, provider_message_id=provider_message_id)
+            .values_list("delivery_id", flat=True)
             .first()
         )
+        found = Delivery.objects.select_for_update()
+        if part_of is not None:
+            delivery = found.filter(pk=part_of).first()
+        else:
+            delivery = found.filter(channel=channel, provider_message_id=provider_message_id).first()
         if delivery is None:
             return None
+        part = None
+        if part_of is not None:  # the delivery's lock serialises its parts' receipts
+            part = DeliveryPart.objects.filter(delivery=delivery, provider_message_id=provider_message_id).first()
+            if part is None:  # a newer message took the id meanwhile: the next look finds that one
+                return None
         StatusEvent.objects.create(
-            delivery=delivery, status=status, raw_status=raw_status[:40], error_code=error_code[:40], at=at
+            delivery=delivery,
+            status=status,
+            raw_status=raw_status[:40],
+            error_code=error_code[:40],
+            part=part.number if part is not None else None,
+            at=at,
         )
-        new = statuses.advance(delivery.status, status)
+        reported = status
+        if part is not None:
+            part_status = statuses.advance(part.status, status)
+            if part_status == part.status:
+                return delivery
+            part.status = part_status
+            part.error_code = error_code[:40] if part_status in statuses.FAILURES else ""
+            part.updated_at = at
+            part.save(update_fields=["status", "error_code", "updated_at"])
+            siblings = list(DeliveryPart.objects.filter(delivery=delivery).order_by("number"))
+            reported = statuses.combine([sibling.status for sibling in siblings])
+            if reported in statuses.FAILURES and part_status in statuses.FAILURES:
+                error_message = f"Part {part.number} of {len(siblings)}: {error_message or raw_status}"
+        new = statuses.advance(delivery.status, reported)
         if new == delivery.status:
             return delivery
+        if part is not None:
+            StatusEvent.objects.create(delivery=delivery, status=new, raw_status="parts", at=at)
         delivery.status = new
         if new in statuses.FAILURES:
             delivery.error_code = error_code[:40]
@@ -309,6 +379,7 @@ def deliveries_send_batch(*, channel: Channel, delivery_ids: list[int], at: date
         changed: list[Delivery] = []
         finished: list[DeliveryAttempt] = []
         events: list[StatusEvent] = []
+        parts: list[DeliveryPart] = []
         sent_segments = sent_messages = 0
         for delivery, attempt, (result, error) in zip(deliveries, attempts, outcomes, strict=True):
             fresh = current.get(delivery.pk)
@@ -324,6 +395,7 @@ def deliveries_send_batch(*, channel: Channel, delivery_ids: list[int], at: date
                 fresh.next_attempt_at = None
                 fresh.error_code = fresh.error_message = ""
                 events.append(StatusEvent(delivery=fresh, status=result.status, raw_status="send", at=at))
+                parts.extend(_parts_of(fresh, result, at))
                 sent_messages += 1
                 sent_segments += fresh.segments
                 counts["accepted"] += 1
@@ -360,6 +432,11 @@ def deliveries_send_batch(*, channel: Channel, delivery_ids: list[int], at: date
         )
         DeliveryAttempt.objects.bulk_update(finished, ["finished_at", "outcome", "error"])
         StatusEvent.objects.bulk_create(events)
+        _parts_store(
+            channel=channel,
+            provider_ids=[d.provider_message_id for d in changed if d.state == DeliveryState.DONE],
+            parts=parts,
+        )
         if sent_messages:
             usage_add(channel=channel, day=at.date(), segments=sent_segments, messages=sent_messages)
         by_status: dict[str, list[int]] = {}

@@ -132,7 +132,8 @@ def test_stop_over_smpp_opts_out_at_once(smsc, pump, smpp_channel, word):
 
 @pytest.mark.rule("PT-9.4")
 def test_a_reply_goes_out_in_parts_with_segments_metered(admin, conversation, smsc, django_capture_on_commit_callbacks):
-    """A 3-part GSM-7 reply with € at the part boundary: three submit_sm joining to the text; 3 segments metered."""
+    """A 3-part GSM-7 reply with € at the part boundary: three submit_sm joining to the text; 3 segments metered, and
+    the three parts' ids kept for their receipts."""
     body = "a" * 152 + "€" + "b" * 160
     with django_capture_on_commit_callbacks(execute=True):
         message = reply(admin, conversation, body=body)
@@ -145,6 +146,10 @@ def test_a_reply_goes_out_in_parts_with_segments_metered(admin, conversation, sm
     )
     usage = UsageRecord.objects.get()
     assert (usage.messages, usage.segments) == (1, 3)
+    parts = message.delivery.parts.all()
+    assert [(part.number, part.provider_message_id, part.status) for part in parts] == [
+        (number, item.message_id, "accepted") for number, item in enumerate(smsc.submitted, start=1)
+    ]
 
 
 def test_a_delivered_receipt_marks_the_reply_delivered(
@@ -250,23 +255,132 @@ def test_a_batch_binds_once_and_unbinds(admin, smpp_channel, smsc, pump, django_
     assert smsc.wait_for(lambda: smsc.bound_sessions() == 1)  # only the session's bind is left
 
 
-def test_receipts_of_later_parts_stop_being_retried_after_the_orphan_window(
-    admin, conversation, smsc, pump, django_capture_on_commit_callbacks
-):
-    """A 2-part reply gets two receipts; the second part's id is not ours. It waits for the sweep, then is kept as
-    processed with an error instead of being looked at forever; the reply itself ends delivered."""
-    from trunkline.inbox.services.messages import inbound_event_process
+LONG = "Your appointment on Thursday is moved to Friday at 10:00. Please bring your documents. " * 4  # 3 parts
 
+
+def history(message: Message) -> list[str]:
+    """The message's own status history: the rows without a part."""
+    return list(message.delivery.status_events.filter(part=None).values_list("status", flat=True))
+
+
+def drain(session: SmppSession, django_capture_on_commit_callbacks) -> None:
+    """Read what is left on the session (duplicates: acknowledged, nothing stored)."""
     with django_capture_on_commit_callbacks(execute=True):
-        message = reply(admin, conversation, body="x" * 200)
-    pump(2)
+        while session.poll(0.2) is not None:
+            pass
+
+
+@pytest.mark.parametrize(("stat", "final"), [("UNDELIV", "undelivered"), ("REJECTD", "failed")])
+@pytest.mark.parametrize("order", ["as_sent", "reversed", "shuffled"])
+def test_a_failed_middle_part_fails_the_message_whatever_the_order(
+    admin, conversation, smsc, session, pump, django_capture_on_commit_callbacks, stat, final, order
+):
+    """A 3-part reply whose part 2 is not delivered: every part's receipt matches its part, and the reply ends
+    failed (undelivered) with the part's error, in any order and with every receipt twice."""
+    smsc.hold_receipts = True
+    smsc.receipt_stats = ("ENROUTE", "DELIVRD")
+    smsc.part_stats = {2: ("ENROUTE", stat)}
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(admin, conversation, body=LONG)
+    assert smsc.flush_receipts(order=order, duplicate=True) == 12
+    pump(6)
+    drain(session, django_capture_on_commit_callbacks)
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == (final, "001")
+    assert message.error_message == f"Part 2 of 3: {stat} err:001"
+    parts = message.delivery.parts.all()
+    assert [(part.number, part.status) for part in parts] == [(1, "delivered"), (2, final), (3, "delivered")]
+    assert history(message)[-1] == final
+    assert InboundEvent.objects.filter(kind="status", processed_at=None).count() == 0
+    assert InboundEvent.objects.filter(kind="status").exclude(error="").count() == 0
+
+
+def test_all_parts_delivered_shuffled_and_duplicated_is_delivered_once(
+    admin, conversation, smsc, session, pump, django_capture_on_commit_callbacks
+):
+    """Three parts' ENROUTE and DELIVRD, shuffled and each twice: every receipt is matched (no orphans), and the
+    reply's own history says delivered exactly once, after all three parts were."""
+    smsc.hold_receipts = True
+    smsc.receipt_stats = ("ENROUTE", "DELIVRD")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(admin, conversation, body=LONG)
+    assert smsc.flush_receipts(order="shuffled", duplicate=True) == 12
+    pump(6)
+    drain(session, django_capture_on_commit_callbacks)
     message.refresh_from_db()
     assert message.status == "delivered"
-    orphan = InboundEvent.objects.get(event_key=f"dlr:{smsc.submitted[1].message_id}:DELIVRD")
-    assert (orphan.processed_at, orphan.error) == (None, "No message with this provider id yet.")
-    orphan = inbound_event_process(event_id=orphan.pk, at=orphan.received_at + timedelta(hours=2))
-    assert orphan.processed_at is not None
-    assert orphan.error == "No message with this provider id."
+    assert history(message).count("delivered") == 1
+    assert history(message)[-1] == "delivered"
+    assert message.delivery.status_events.exclude(part=None).count() == 6  # each part's two receipts, once each
+    assert list(message.delivery.parts.values_list("status", flat=True)) == ["delivered"] * 3
+    assert InboundEvent.objects.filter(kind="status").exclude(processed_at=None).filter(error="").count() == 6
+
+
+def test_the_first_part_delivered_alone_leaves_the_reply_accepted(
+    admin, conversation, smsc, pump, django_capture_on_commit_callbacks
+):
+    """Only part 1's DELIVRD has come: the reply stays accepted; part 3's ENROUTE moves nothing either (part 2 has
+    not been reported); then parts 2 and 3 delivered make it delivered."""
+    smsc.auto_receipts = False
+    with django_capture_on_commit_callbacks(execute=True):
+        message = reply(admin, conversation, body=LONG)
+    first, second, third = (item.message_id for item in smsc.submitted)
+    smsc.send_receipt(first, "DELIVRD")
+    smsc.send_receipt(third, "ENROUTE")
+    pump(2)
+    message.refresh_from_db()
+    assert message.status == "accepted"
+    assert history(message) == ["accepted"]
+    smsc.send_receipt(second, "DELIVRD")
+    pump(1)
+    message.refresh_from_db()
+    assert message.status == "queued"  # parts 1 and 2 delivered, part 3 only en route
+    smsc.send_receipt(third, "DELIVRD")
+    pump(1)
+    message.refresh_from_db()
+    assert message.status == "delivered"
+    assert history(message) == ["accepted", "queued", "delivered"]
+
+
+def test_campaign_parts_are_kept_by_the_batch(admin, smpp_channel, smsc, pump, django_capture_on_commit_callbacks):
+    """The batch path keeps every part's id too: a part's UNDELIV fails that recipient's delivery only."""
+    for number in range(2):
+        pump(mo(smsc, "Hi", sender=f"+35988812345{number}"))
+    conversations = [message.conversation for message in Message.objects.order_by("pk")]
+    smsc.auto_receipts = False
+    with django_capture_on_commit_callbacks(execute=False):
+        for conversation in conversations:
+            reply(admin, conversation, body=LONG)
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    assert deliveries_send_batch(channel=smpp_channel, delivery_ids=ids) == {"accepted": 2, "retry": 0, "failed": 0}
+    assert [len(Delivery.objects.get(pk=pk).parts.all()) for pk in ids] == [3, 3]
+    smsc.send_receipt(smsc.submitted[4].message_id, "UNDELIV", err="001")  # the second reply's part 2
+    pump(1)
+    assert list(Delivery.objects.order_by("pk").values_list("status", flat=True)) == ["accepted", "undelivered"]
+
+
+def test_a_recycled_smsc_id_belongs_to_the_newest_message(
+    admin, conversation, smsc, pump, django_capture_on_commit_callbacks
+):
+    """An SMSC that wraps its id counter gives a new message an id an old part had: its receipt is the new one's."""
+    smsc.auto_receipts = False
+    with django_capture_on_commit_callbacks(execute=True):
+        old = reply(admin, conversation, body=LONG)
+    recycled = smsc.submitted[1].message_id
+    smsc._counter = int(recycled, 16) - 1  # the next submit gets the old part 2's id
+    with django_capture_on_commit_callbacks(execute=True):
+        new = reply(admin, conversation, body="Short one.")
+    assert Delivery.objects.get(message=new).provider_message_id == recycled
+    smsc.send_receipt(recycled, "DELIVRD")
+    pump(1)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, new.status) == ("accepted", "delivered")
+    assert list(old.delivery.parts.values_list("provider_message_id", flat=True)) == [
+        smsc.submitted[0].message_id,
+        "",
+        smsc.submitted[2].message_id,
+    ]
 
 
 def test_the_sessions_command_starts_one_session_per_active_smpp_channel(smpp_channel):
