@@ -418,3 +418,41 @@ def test_an_smpp_channel_is_connected_through_the_api(admin):
     )
     assert response.status_code == 422
     assert "settings.host" in response.json()["detail"]["fields"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_receipts_of_all_parts_end_delivered_once(admin, smpp_channel, smsc):
+    """Six workers apply the three parts' DELIVRD (each twice) at the same moment: the delivery's row lock serialises
+    them, so the reply ends delivered with "delivered" once in its history."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    from trunkline.inbox.services.contacts import contact_for_phone
+    from trunkline.inbox.services.messages import conversation_open
+    from trunkline.inbox.services.outbox import delivery_status_apply
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent writers need PostgreSQL; SQLite serialises them by design.")
+    smsc.auto_receipts = False
+    contact = contact_for_phone(organization=smpp_channel.organization, phone=CUSTOMER)
+    conversation = conversation_open(
+        ctx=ctx_for(admin), contact_id=contact.public_id, channel_id=smpp_channel.public_id
+    )
+    message = reply(admin, conversation, body=LONG)  # tasks run at once: sent before the reply returns
+    ids = [item.message_id for item in smsc.submitted] * 2
+
+    def apply(provider_message_id: str) -> None:
+        try:
+            delivery_status_apply(
+                channel=smpp_channel, provider_message_id=provider_message_id, status="delivered", raw_status="DELIVRD"
+            )
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(apply, ids))
+    message.refresh_from_db()
+    assert message.status == "delivered"
+    assert history(message).count("delivered") == 1
