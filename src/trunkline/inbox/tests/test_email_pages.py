@@ -102,3 +102,19 @@ def test_the_api_lists_an_email_message_with_its_threading_and_notes(channel, ow
     assert item["references"] == ["root-1@sofiadental.example", "conv-1.m2@sofiadental.example"]
     assert item["notes"] == []
     assert "<script" not in item["html"]
+
+
+def test_an_inline_image_shows_from_its_stored_attachment_and_is_not_listed_again(agent, channel):
+    """cid: sources point at the authorised download of the part with that Content-ID; only the PDF is listed."""
+    receive(channel, ATTACHED)
+    conversation = Conversation.objects.get()
+    logo = MessageAttachment.objects.get(content_id="logo.1@example.org")
+    page = agent.get(f"/app/inbox/c/{conversation.public_id}/").content.decode()
+    srcdoc = htmlmod.unescape(page.split('srcdoc="', 1)[1].split('"', 1)[0])
+    assert f'src="/app/inbox/c/{conversation.public_id}/attachments/{logo.public_id}/"' in srcdoc
+    assert "cid:" not in srcdoc
+    listed = page.split('class="email-attachments"', 1)[1].split("</ul>", 1)[0]
+    assert "рентген.pdf" in listed
+    assert "attachment.png" not in listed
+    image = agent.get(f"/app/inbox/c/{conversation.public_id}/attachments/{logo.public_id}/")
+    assert (image.status_code, image["Content-Type"]) == (200, "image/png")
