@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -143,6 +144,7 @@ class EmailReceiver:
 def smtp_factory(handler: EmailReceiver, *, hostname: str | None = None) -> Callable[[], SMTP]:
     """A protocol factory for ``loop.create_server``: SIZE advertised, 552 above the size policy, SMTPUTF8 on."""
     limit = email_policy.inbound_max_bytes()
+    hostname = hostname or socket.getfqdn()  # once, not per connection (it may ask DNS)
 
     def factory() -> SMTP:
         return SMTP(
