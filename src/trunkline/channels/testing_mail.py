@@ -345,6 +345,7 @@ smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:{HOST}:{self.auth_port}
 smtpd_tls_auth_only = no
+smtpd_error_sleep_time = 0s
 smtpd_tls_security_level = may
 smtpd_tls_received_header = yes
 smtpd_tls_chain_files = {self.root}/server.key, {self.root}/server.pem
@@ -407,7 +408,10 @@ postlog   unix-dgram n - n - 1 postlogd
             self.domains.add(address.rsplit("@", 1)[1].lower())
             self._write_users()
             self._reload_postfix()
-        # Dovecot looks at the users file at most once a second: poll until the new user can log in.
+        # Dovecot looks at the users file at most once per clock second: let the second turn (asking before would
+        # fail, and Dovecot slows down repeated failed logins), then check the new user can log in.
+        written = int(time.time())
+        wait_until(lambda: time.time() >= written + 1, interval=0.01, what="the clock second to turn")
         wait_until(lambda: self._can_login(address, password), what=f"Dovecot to know {address}")
         return address
 
