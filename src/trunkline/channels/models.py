@@ -54,7 +54,10 @@ class Channel(OrganizationScopedModel):
     retry_base_seconds = models.PositiveIntegerField(_("first retry after (seconds)"), default=30)
     segment_price = models.DecimalField(_("price per segment"), max_digits=10, decimal_places=4, default=Decimal(0))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    expected_daily_segments = models.PositiveIntegerField(_("expected segments per day"), default=10_000)
+    # PT-9.6: empty means the organisation's plan says how much traffic to expect; a number here overrides it
+    expected_daily_segments = models.PositiveIntegerField(
+        _("expected segments per day"), null=True, blank=True, help_text=_("Empty: what your plan expects.")
+    )
     throttle_over_expected = models.BooleanField(_("throttle above the expected volume"), default=False)
     throttled_rate_per_second = models.DecimalField(max_digits=8, decimal_places=2, default=1)
 

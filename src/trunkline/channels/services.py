@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from trunkline.audit.services import audit_record
 from trunkline.channels.adapters import SUPPORTED_PROVIDERS
 from trunkline.channels.domain.email import event_key_for
 from trunkline.channels.email_settings import email_settings_clean
-from trunkline.channels.models import Channel, ChannelKind, InboundEvent, Provider
+from trunkline.channels.models import Channel, ChannelKind, ChannelStatus, InboundEvent, Provider
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.errors import ValidationFailedError
@@ -34,11 +35,14 @@ def channel_create(
     api_base_url: str = "",
     identification_name: str = "",
     identification_contact: str = "",
+    append_identification: bool = True,
     rate_per_second: Decimal | int = 10,
     segment_price: Decimal | int = 0,
     max_attempts: int = 5,
     retry_base_seconds: int = 30,
-    expected_daily_segments: int = 10_000,
+    expected_daily_segments: int | None = None,
+    throttle_over_expected: bool = False,
+    throttled_rate_per_second: Decimal | int = 1,
 ) -> Channel:
     """Connect a provider. Secrets in ``credentials`` are stored encrypted; the audit trail never shows them.
 
@@ -76,11 +80,14 @@ def channel_create(
         api_base_url=api_base_url,
         identification_name=identification_name,
         identification_contact=identification_contact,
+        append_identification=append_identification,
         rate_per_second=Decimal(rate_per_second),
         segment_price=Decimal(segment_price),
         max_attempts=max_attempts,
         retry_base_seconds=retry_base_seconds,
         expected_daily_segments=expected_daily_segments,
+        throttle_over_expected=throttle_over_expected,
+        throttled_rate_per_second=Decimal(throttled_rate_per_second),
     )
     channel.set_credentials(credentials or {})
     channel.full_clean(exclude=["credentials_encrypted", "api_base_url"])
@@ -146,6 +153,95 @@ def _smpp_settings(values: dict[str, Any], *, system_id: str, credentials: dict[
     if errors:
         raise ValidationFailedError(fields=errors)
     return clean
+
+
+KEEP: Any = object()  # "leave this as it is" for channel_update's optional values
+
+
+def channel_update(
+    *,
+    ctx: RequestContext,
+    channel_id: UUID,
+    name: str | None = None,
+    sender: str | None = None,
+    identification_name: str | None = None,
+    identification_contact: str | None = None,
+    append_identification: bool | None = None,
+    rate_per_second: Decimal | None = None,
+    segment_price: Decimal | None = None,
+    expected_daily_segments: int | None = KEEP,
+    throttle_over_expected: bool | None = None,
+    throttled_rate_per_second: Decimal | None = None,
+    account_id: str | None = None,
+    api_base_url: str | None = None,
+    settings: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> Channel:
+    """Change a channel's name, identification, rate and policy, or its provider settings. ``credentials`` replace
+    only the secrets given (a rotated token); the others stay. ``expected_daily_segments=None`` follows the plan."""
+    require_scope(ctx, "channels:manage")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get_for_org(ctx.organization, public_id=channel_id)
+        values = {
+            "name": name,
+            "sender": sender,
+            "identification_name": identification_name,
+            "identification_contact": identification_contact,
+            "append_identification": append_identification,
+            "rate_per_second": rate_per_second,
+            "segment_price": segment_price,
+            "throttle_over_expected": throttle_over_expected,
+            "throttled_rate_per_second": throttled_rate_per_second,
+            "account_id": account_id,
+            "api_base_url": api_base_url,
+        }
+        changes: dict[str, Any] = {}
+        for field, value in values.items():
+            if value is not None and getattr(channel, field) != value:
+                changes[field] = [str(getattr(channel, field)), str(value)]
+                setattr(channel, field, value)
+        if expected_daily_segments is not KEEP and channel.expected_daily_segments != expected_daily_segments:
+            changes["expected_daily_segments"] = [channel.expected_daily_segments, expected_daily_segments]
+            channel.expected_daily_segments = expected_daily_segments
+        secrets = {**channel.credentials, **(credentials or {})}
+        if settings is not None:
+            if channel.kind == ChannelKind.EMAIL:
+                channel.sender, settings = email_settings_clean(
+                    sender=channel.sender, settings=settings, credentials=secrets
+                )
+            elif channel.provider == Provider.SMPP:
+                settings = _smpp_settings(settings, system_id=channel.account_id, credentials=secrets)
+            if settings != channel.settings:
+                changes["settings"] = settings  # never secret: secrets are refused there
+                channel.settings = settings
+        if credentials:
+            channel.set_credentials(secrets)
+            changes["credentials"] = sorted(credentials)  # which secrets were replaced, never their values
+        channel.full_clean(exclude=["credentials_encrypted", "api_base_url"])
+        channel.save()
+        audit_record(ctx=ctx, action="channel.updated", target=channel, changes=changes)
+    return channel
+
+
+def _channel_set_status(*, ctx: RequestContext, channel_id: UUID, status: str) -> Channel:
+    require_scope(ctx, "channels:manage")
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get_for_org(ctx.organization, public_id=channel_id)
+        if channel.status != status:
+            previous = channel.status
+            channel.status = status
+            channel.save(update_fields=["status", "updated_at"])
+            audit_record(ctx=ctx, action=f"channel.{status}", target=channel, changes={"status": [previous, status]})
+    return channel
+
+
+def channel_disable(*, ctx: RequestContext, channel_id: UUID) -> Channel:
+    """Stop a channel: its webhooks answer 404 and nothing more is sent through it; history stays."""
+    return _channel_set_status(ctx=ctx, channel_id=channel_id, status=ChannelStatus.DISABLED)
+
+
+def channel_enable(*, ctx: RequestContext, channel_id: UUID) -> Channel:
+    return _channel_set_status(ctx=ctx, channel_id=channel_id, status=ChannelStatus.ACTIVE)
 
 
 def inbound_event_store(

@@ -47,6 +47,16 @@ def agreement_for_organization(*, organization: Organization) -> Agreement | Non
     )
 
 
+def plan_expected_daily_segments(*, organization: Organization) -> int | None:
+    """The SMS traffic per day the organisation's plan expects (PT-9.6), when its agreement states one."""
+    return (
+        Agreement.objects.filter(organization=organization, expected_daily_segments__isnull=False)
+        .order_by("-provisioned_at")
+        .values_list("expected_daily_segments", flat=True)
+        .first()
+    )
+
+
 def require_price_reader(ctx: RequestContext) -> None:
     """Prices are read with either licensing:read or billing:read."""
     if not (ctx.has_scope("licensing:read") or ctx.has_scope("billing:read")):

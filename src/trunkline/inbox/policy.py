@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+
+from trunkline.commerce.selectors import plan_expected_daily_segments
+
+if TYPE_CHECKING:
+    from trunkline.channels.models import Channel
 
 
 def backoff(*, attempts: int, base_seconds: int, retry_after: float | None = None) -> timedelta:
@@ -71,3 +78,14 @@ def smpp_reconnect_max_seconds() -> float:
 def smpp_rescan_seconds() -> float:
     """How often ``smpp_sessions`` looks for SMPP channels added, changed or disabled."""
     return float(getattr(settings, "INBOX_SMPP_RESCAN_SECONDS", 30))
+
+
+def expected_daily_segments(channel: Channel) -> int:
+    """The day's SMS traffic above which the operator is alerted (PT-9.6): the channel's own figure when it overrides
+    the plan, else what the organisation's plan (its agreement) expects, else INBOX_EXPECTED_DAILY_SEGMENTS."""
+    if channel.expected_daily_segments is not None:
+        return channel.expected_daily_segments
+    planned = plan_expected_daily_segments(organization=channel.organization)
+    if planned is not None:
+        return planned
+    return int(getattr(settings, "INBOX_EXPECTED_DAILY_SEGMENTS", 10_000))

@@ -15,6 +15,8 @@ from trunkline.inbox.models import (
     CannedReply,
     Consent,
     Contact,
+    ContactIdentity,
+    ContactList,
     Conversation,
     Message,
     MessageAttachment,
@@ -83,7 +85,9 @@ def contact_list(*, ctx: RequestContext, q: str = "") -> QuerySet[Contact]:
     require_scope(ctx, "inbox:read")
     contacts = Contact.objects.for_org(ctx.organization)
     if q:
-        contacts = contacts.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(email__icontains=q))
+        contacts = contacts.filter(
+            Q(name__icontains=q) | Q(phone__icontains=q) | Q(email__icontains=q) | Q(labels__icontains=q)
+        )
     return contacts
 
 
@@ -145,3 +149,33 @@ def webhook_delivery_list(*, ctx: RequestContext, endpoint_id: Any) -> QuerySet[
     require_scope(ctx, "channels:manage")
     endpoint = WebhookEndpoint.objects.get_for_org(ctx.organization, public_id=endpoint_id)
     return WebhookDelivery.objects.for_org(ctx.organization).filter(endpoint=endpoint)
+
+
+def channel_settings_get(*, ctx: RequestContext, public_id: Any) -> Channel:
+    require_scope(ctx, "channels:manage")
+    return Channel.objects.get_for_org(ctx.organization, public_id=public_id)
+
+
+def canned_reply_get(*, ctx: RequestContext, public_id: Any) -> CannedReply:
+    require_scope(ctx, "inbox:read")
+    return CannedReply.objects.get_for_org(ctx.organization, public_id=public_id)
+
+
+def contact_list_list(*, ctx: RequestContext) -> QuerySet[ContactList]:
+    require_scope(ctx, "inbox:read")
+    return ContactList.objects.for_org(ctx.organization).annotate(size=Count("contacts"))
+
+
+def contact_identities(*, ctx: RequestContext, contact: Contact) -> QuerySet[ContactIdentity]:
+    require_scope(ctx, "inbox:read")
+    return ContactIdentity.objects.for_org(ctx.organization).filter(contact=contact).order_by("kind", "value")
+
+
+def contact_conversations(*, ctx: RequestContext, contact: Contact) -> QuerySet[Conversation]:
+    require_scope(ctx, "inbox:read")
+    return Conversation.objects.for_org(ctx.organization).filter(contact=contact).select_related("channel")
+
+
+def webhook_endpoint_get(*, ctx: RequestContext, public_id: Any) -> WebhookEndpoint:
+    require_scope(ctx, "channels:manage")
+    return WebhookEndpoint.objects.get_for_org(ctx.organization, public_id=public_id)

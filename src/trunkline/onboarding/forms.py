@@ -109,6 +109,12 @@ class AgreementForm(forms.Form):
     )
     price_currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial=DEFAULT_CURRENCY)
     signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DateInput)
+    expected_daily_segments = forms.IntegerField(
+        label=_("Expected SMS segments per day"),
+        required=False,
+        min_value=1,
+        help_text=_("The traffic the plan expects; above it you are alerted. Empty: the default."),
+    )
     allowed_countries = forms.MultipleChoiceField(
         label=_("Other countries the agreement allows access from"),
         required=False,

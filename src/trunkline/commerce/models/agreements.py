@@ -34,6 +34,10 @@ class Agreement(PublicIdModel):
     )
     price_currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    # PT-9.6: the traffic the plan expects; sends above it alert the operator (a channel may override it)
+    expected_daily_segments = models.PositiveIntegerField(
+        _("expected SMS segments per day"), null=True, blank=True, help_text=_("Empty: the operator's default.")
+    )
     allowed_countries = models.JSONField(
         _("countries the agreement also allows"), default=list, blank=True, help_text=_("ISO codes, e.g. DE, RO.")
     )

@@ -44,6 +44,7 @@ class AgreementData:
     price_amount: Decimal | None = None
     price_currency: str = "EUR"
     signed_on: date | None = None
+    expected_daily_segments: int | None = None
     allowed_countries: tuple[str, ...] = ()
     representatives: tuple[RepresentativeData, ...] = field(default_factory=tuple)
 
@@ -85,6 +86,7 @@ def _cleaned(data: AgreementData) -> tuple[dict[str, Any], list[RepresentativeDa
         "price_amount": data.price_amount,
         "price_currency": data.price_currency,
         "signed_on": data.signed_on,
+        "expected_daily_segments": data.expected_daily_segments,
         "allowed_countries": sorted({code.strip().upper() for code in data.allowed_countries if code.strip()}),
     }
     if not values["customer_name"]:

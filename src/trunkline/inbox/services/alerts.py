@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 
 from trunkline.channels.models import Channel
+from trunkline.inbox import policy
 from trunkline.inbox.models import UsageRecord
 from trunkline.notifications.services import notice_send
 from trunkline.tenancy.models import Organization
@@ -22,7 +23,13 @@ def volume_alert(*, channel_id: int, day: date) -> None:
         organization=operator,
         kind="inbox.volume_above_expected",
         recipients=[settings.OPERATOR_EMAIL],
-        context={"customer": channel.organization, "channel": channel, "day": day, "usage": usage},
+        context={
+            "customer": channel.organization,
+            "channel": channel,
+            "day": day,
+            "usage": usage,
+            "expected": policy.expected_daily_segments(channel),
+        },
         requires_acknowledgement=False,
         dedupe_key=f"volume:{channel.public_id}:{day.isoformat()}",
     )

@@ -314,7 +314,7 @@ def _rate(channel: Channel, at: datetime) -> float:
     """The channel's rate, or its throttled rate once today's traffic passed the plan's expected volume (PT-9.6)."""
     if channel.throttle_over_expected:
         today = UsageRecord.objects.filter(channel=channel, day=at.date()).values_list("segments", flat=True).first()
-        if today is not None and today > channel.expected_daily_segments:
+        if today is not None and today > policy.expected_daily_segments(channel):
             return float(channel.throttled_rate_per_second)
     return float(channel.rate_per_second)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import phonenumbers
@@ -13,7 +14,7 @@ from trunkline.channels.models import Channel
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.inbox.errors import InvalidPhoneError
-from trunkline.inbox.models import Consent, ConsentEvent, Contact, ContactIdentity, IdentityKind
+from trunkline.inbox.models import Consent, ConsentEvent, Contact, ContactIdentity, ContactList, IdentityKind
 from trunkline.tenancy.models import Organization
 
 DEFAULT_REGION = "BG"
@@ -173,3 +174,55 @@ def consent_grant(
 
 def opted_out_at(*, contact: Contact, channel: Channel) -> datetime | None:
     return Consent.objects.filter(contact=contact, channel=channel).values_list("opted_out_at", flat=True).first()
+
+
+def contact_update(
+    *, ctx: RequestContext, contact_id: UUID, name: str | None = None, labels: list[str] | None = None
+) -> Contact:
+    """Rename a contact or set its labels (trimmed, without duplicates, sorted)."""
+    require_scope(ctx, "inbox:reply")
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get_for_org(ctx.organization, public_id=contact_id)
+        changes: dict[str, Any] = {}
+        if name is not None and name.strip() != contact.name:
+            changes["name"] = [contact.name, name.strip()]
+            contact.name = name.strip()[:200]
+        if labels is not None:
+            cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})
+            if cleaned != contact.labels:
+                changes["labels"] = [contact.labels, cleaned]
+                contact.labels = cleaned
+        if changes:
+            contact.save(update_fields=["name", "labels", "updated_at"])
+            audit_record(ctx=ctx, action="contact.updated", target=contact, changes=changes)
+    return contact
+
+
+def contact_list_add(*, ctx: RequestContext, contact_id: UUID, contact_list_id: UUID) -> ContactList:
+    """Put a contact on a list (a campaign audience). Already on it: nothing changes."""
+    require_scope(ctx, "campaigns:send")
+    with transaction.atomic():
+        contact = Contact.objects.get_for_org(ctx.organization, public_id=contact_id)
+        contact_list = ContactList.objects.select_for_update().get_for_org(ctx.organization, public_id=contact_list_id)
+        if not contact_list.contacts.filter(pk=contact.pk).exists():
+            contact_list.contacts.add(contact)
+            audit_record(
+                ctx=ctx, action="contact_list.contact_added", target=contact_list, changes={"contact": str(contact_id)}
+            )
+    return contact_list
+
+
+def contact_list_remove(*, ctx: RequestContext, contact_id: UUID, contact_list_id: UUID) -> ContactList:
+    require_scope(ctx, "campaigns:send")
+    with transaction.atomic():
+        contact = Contact.objects.get_for_org(ctx.organization, public_id=contact_id)
+        contact_list = ContactList.objects.select_for_update().get_for_org(ctx.organization, public_id=contact_list_id)
+        if contact_list.contacts.filter(pk=contact.pk).exists():
+            contact_list.contacts.remove(contact)
+            audit_record(
+                ctx=ctx,
+                action="contact_list.contact_removed",
+                target=contact_list,
+                changes={"contact": str(contact_id)},
+            )
+    return contact_list

@@ -95,7 +95,7 @@ def usage_add(*, channel: Channel, day: date, segments: int, messages: int = 1) 
                 messages=F("messages") + messages, segments=F("segments") + segments
             )
     alerted = UsageRecord.objects.filter(
-        channel=channel, day=day, segments__gt=channel.expected_daily_segments, over_expected_alerted=False
+        channel=channel, day=day, segments__gt=policy.expected_daily_segments(channel), over_expected_alerted=False
     ).update(over_expected_alerted=True)
     if alerted:
         from trunkline.inbox.services.alerts import volume_alert

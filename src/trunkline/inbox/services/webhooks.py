@@ -15,6 +15,7 @@ import urllib.request
 from datetime import datetime
 from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -54,6 +55,21 @@ def webhook_endpoint_create(
         )
         audit_record(ctx=ctx, action="webhook.created", target=endpoint, changes={"url": url})
     return endpoint, secret
+
+
+def webhook_endpoint_disable(*, ctx: RequestContext, webhook_id: UUID) -> WebhookEndpoint:
+    """Stop sending events to an endpoint; deliveries still pending are not retried. Its log stays."""
+    require_scope(ctx, "channels:manage")
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get_for_org(ctx.organization, public_id=webhook_id)
+        if endpoint.is_active:
+            endpoint.is_active = False
+            endpoint.save(update_fields=["is_active", "updated_at"])
+            WebhookDelivery.objects.filter(endpoint=endpoint, state="pending").update(
+                state="failed", next_attempt_at=None, last_error="The endpoint was disabled."
+            )
+            audit_record(ctx=ctx, action="webhook.disabled", target=endpoint, changes={"url": endpoint.url})
+    return endpoint
 
 
 def webhook_emit(*, organization_id: int, event: str, data: dict[str, Any], at: datetime | None = None) -> int:

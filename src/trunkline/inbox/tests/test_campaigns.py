@@ -10,8 +10,10 @@ from decimal import Decimal
 import pytest
 
 from trunkline.channels.standins.twilio import Chaos
+from trunkline.commerce.models import Agreement
 from trunkline.core import clock
 from trunkline.core.money import Money
+from trunkline.inbox import policy
 from trunkline.inbox.errors import CampaignStateError
 from trunkline.inbox.models import Campaign, CampaignRecipient, Contact, Delivery
 from trunkline.inbox.selectors import campaign_progress
@@ -187,6 +189,34 @@ def test_volume_above_the_plan_alerts_the_operator_once_and_throttles(
     notices = Notice.objects.filter(kind="inbox.volume_above_expected")
     assert list(notices.values_list("recipient", flat=True)) == [settings.OPERATOR_EMAIL]
     assert "its plan expects at most 3 a day" in notices.get().body
+
+
+@pytest.mark.rule("PT-9.6")
+def test_the_expected_traffic_comes_from_the_plan_and_the_channel_overrides_it(
+    admin, channel, settings, django_capture_on_commit_callbacks
+):
+    """Without its own figure a channel follows the plan's expected traffic (the organisation's agreement); a figure
+    on the channel wins; neither: the operator's default."""
+    settings.INBOX_EXPECTED_DAILY_SEGMENTS = 50
+    assert channel.expected_daily_segments is None
+    assert policy.expected_daily_segments(channel) == 50
+    Agreement.objects.create(
+        customer_name="Sofia Dental",
+        organization=admin.organization,
+        provisioned_at=clock.now(),
+        expected_daily_segments=4,
+    )
+    assert policy.expected_daily_segments(channel) == 4
+    campaign = new_campaign(admin, channel, audience(admin, 6), is_promotional=False)
+    at = clock.now()
+    campaign_start(ctx=ctx_for(admin), campaign_id=campaign.public_id, at=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert campaign_tick(campaign_id=campaign.pk, at=at).sent == 6  # 6 segments: above the plan's 4
+    notice = Notice.objects.get(kind="inbox.volume_above_expected")
+    assert "its plan expects at most 4 a day" in notice.body
+    channel.expected_daily_segments = 1_000
+    channel.save()
+    assert policy.expected_daily_segments(channel) == 1_000
 
 
 @pytest.mark.rule("PT-9.2")

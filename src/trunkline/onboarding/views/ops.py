@@ -89,6 +89,7 @@ def _agreement_initial(agreement: Agreement) -> dict[str, Any]:
         "price_amount",
         "price_currency",
         "signed_on",
+        "expected_daily_segments",
         "allowed_countries",
     )
     return {name: getattr(agreement, name) for name in fields}
@@ -113,6 +114,7 @@ def _agreement_data(form: AgreementForm, representatives: Any) -> AgreementData:
         price_amount=data["price_amount"],
         price_currency=data["price_currency"],
         signed_on=data["signed_on"],
+        expected_daily_segments=data["expected_daily_segments"],
         allowed_countries=tuple(data["allowed_countries"]),
         representatives=tuple(
             RepresentativeData(
