@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trunkline.core.errors import DomainError, NotFoundError
-from trunkline.inbox.models import CampaignRecipient, ContactList
+from trunkline.inbox.models import CampaignRecipient, CampaignStatus, ContactList
 from trunkline.inbox.pages import surface_required
 from trunkline.inbox.selectors import campaign_get, campaign_list, campaign_progress, channel_list
 from trunkline.inbox.services.campaigns import (
@@ -45,6 +45,9 @@ class CampaignForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=gettext_lazy("Empty: send when you start it."),
     )
+
+
+POLLING_STATUSES = (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
 
 
 def _campaign(request: HttpRequest, campaign_id: UUID) -> Any:
@@ -113,6 +116,9 @@ def _detail_context(request: HttpRequest, campaign: Any) -> dict[str, Any]:
         "preview": campaign_preview(ctx=ctx, campaign_id=campaign.public_id),
         "recipients": CampaignRecipient.objects.filter(campaign=campaign).order_by("-updated_at", "id")[:50],
         "can_send": ctx.has_scope("campaigns:send"),
+        # the page asks for fresh progress only while something can still change; a finished or cancelled campaign
+        # answers its last partial without the trigger, so the polling stops
+        "polling": campaign.status in POLLING_STATUSES,
     }
 
 

@@ -8,7 +8,21 @@ from trunkline.channels.domain import status as statuses
 from trunkline.core.ids import new_public_id
 from trunkline.core.models import OrganizationScopedModel
 
-STATUS_CHOICES = [(value, value) for value in statuses.ALL]
+# The common delivery-status vocabulary (channels.domain.status) as people read it, in their language
+STATUS_LABELS = {
+    statuses.PENDING: _("Waiting"),
+    statuses.ACCEPTED: _("Accepted"),
+    statuses.QUEUED: _("Queued"),
+    statuses.SENT: _("Sent"),
+    statuses.DELIVERED: _("Delivered"),
+    statuses.READ: _("Read"),
+    statuses.FAILED: _("Failed"),
+    statuses.UNDELIVERED: _("Not delivered"),
+    statuses.CANCELED: _("Cancelled"),
+    statuses.RECEIVED: _("Received"),
+    statuses.UNKNOWN: _("Unknown"),
+}
+STATUS_CHOICES = [(value, STATUS_LABELS[value]) for value in statuses.ALL]
 
 
 class Contact(OrganizationScopedModel):

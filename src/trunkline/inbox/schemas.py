@@ -115,11 +115,17 @@ class ConversationUpdateIn(Schema):
     team: str | None = None
 
 
+class AttachmentOut(Schema):
+    url: str = Field(description="The provider's address of the media (not copied to us).")
+    content_type: str
+
+
 class MessageOut(Schema):
     id: UUID = Field(validation_alias="public_id")
     direction: str
     kind: str
     body: str
+    attachments: list[AttachmentOut] = Field(default_factory=list, description="MMS media: address and type.")
     status: str
     encoding: str
     segments: int

@@ -116,7 +116,7 @@ def _page(request: HttpRequest, conversation: Any = None) -> HttpResponse:
     return render(request, "inbox/inbox.html", context)
 
 
-# Received email renders in a sandboxed frame that inherits this page's policy: its inline style attributes (no url():
+# Received email (and an MMS's media, kept as the provider's address) renders in a sandboxed frame that inherits this page's policy: its inline style attributes (no url():
 # the sanitiser drops every property that can fetch) and, once the agent asks, its remote images.
 _BASE_CSP: dict[str, Any] = dict(settings.SECURE_CSP)
 EMAIL_CSP: dict[str, Any] = {

@@ -238,13 +238,22 @@ class TwilioStandIn:
             pending = [callback for callback in pending for _ in (0, 1)]
         return self.deliver(pending, transport=transport)
 
-    def inbound(self, *, sender: str, to: str, body: str, sid: str = "") -> dict[str, str]:
-        """The form Twilio posts for an incoming SMS."""
-        sid = sid or "SM" + secrets.token_hex(16)
+    def inbound(self, *, sender: str, to: str, body: str, sid: str = "", media: tuple[str, ...] = ()) -> dict[str, str]:
+        """The form Twilio posts for an incoming SMS, or an MMS with one media item per content type in ``media``
+        (``NumMedia``, ``MediaUrl<N>``, ``MediaContentType<N>``; the URLs point at this stand-in's media path)."""
+        sid = sid or ("MM" if media else "SM") + secrets.token_hex(16)
+        items = {}
+        for index, content_type in enumerate(media):
+            media_sid = "ME" + secrets.token_hex(16)
+            items[f"MediaUrl{index}"] = (
+                f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media/{media_sid}"
+            )
+            items[f"MediaContentType{index}"] = content_type
         return {
             "ToCountry": "BG",
             "SmsMessageSid": sid,
-            "NumMedia": "0",
+            "NumMedia": str(len(media)),
+            **items,
             "SmsSid": sid,
             "SmsStatus": "received",
             "Body": body,

@@ -13,6 +13,7 @@ def message_payload(message: Message) -> dict:
         "direction": message.direction,
         "kind": message.kind,
         "body": message.body,
+        "attachments": message.attachments,
         "status": message.status,
         "segments": message.segments,
         "error_code": message.error_code,

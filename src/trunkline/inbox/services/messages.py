@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from trunkline.audit.services import audit_record
 from trunkline.channels.adapters import adapter_for
 from trunkline.channels.adapters.base import InboundMessage, WebhookRequest
+from trunkline.channels.attachments import inbound_attachments
 from trunkline.channels.domain import segments as sms_segments
 from trunkline.channels.domain import status as statuses
 from trunkline.channels.models import Channel, ChannelKind, InboundEvent
@@ -333,7 +334,12 @@ def inbound_event_process(*, event_id: int, at: datetime | None = None) -> Inbou
                 return event
             inbound_message_record(channel=channel, message=whole, at=event.received_at)
         elif parsed.message is not None:
-            inbound_message_record(channel=channel, message=parsed.message, at=event.received_at)
+            attachments = getattr(parsed.message, "attachments", None)  # an adapter that parses media itself
+            if attachments is None:
+                attachments = inbound_attachments(channel.provider, event.payload)
+            inbound_message_record(
+                channel=channel, message=parsed.message, at=event.received_at, attachments=list(attachments)
+            )
         elif parsed.status is not None:
             report = parsed.status
             delivery = delivery_status_apply(
@@ -391,8 +397,11 @@ def _inbound_parts_join(*, event: InboundEvent, adapter: Any, group: str) -> Inb
     )
 
 
-def inbound_message_record(*, channel: Channel, message: Any, at: datetime) -> Message | None:
-    """Append an inbound SMS to the contact's conversation; STOP/START/HELP act from the moment received."""
+def inbound_message_record(
+    *, channel: Channel, message: Any, at: datetime, attachments: list[dict[str, str]] | None = None
+) -> Message | None:
+    """Append an inbound SMS (MMS: with its media as attachments) to the contact's conversation; STOP/START/HELP act
+    from the moment received."""
     contact = contact_for_phone(organization=channel.organization, phone=message.sender)
     conversation = _conversation_for(contact=contact, channel=channel)
     try:
@@ -404,6 +413,7 @@ def inbound_message_record(*, channel: Channel, message: Any, at: datetime) -> M
                 channel=channel,
                 direction=Direction.INBOUND,
                 body=message.body,
+                attachments=attachments or [],
                 provider_message_id=message.provider_message_id,
                 status=statuses.RECEIVED,
                 encoding=counted.encoding,

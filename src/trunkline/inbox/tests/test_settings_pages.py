@@ -137,7 +137,9 @@ def test_canned_replies_create_edit_delete(admin, admin_client):
     assert reply.body == "From 8."
     admin_client.post(f"/app/channels/canned-replies/{reply.public_id}/delete/")
     assert not CannedReply.objects.exists()
-    assert list(AuditEvent.objects.filter(action__startswith="canned_reply.").order_by("id").values_list("action", flat=True)) == [
+    assert list(
+        AuditEvent.objects.filter(action__startswith="canned_reply.").order_by("id").values_list("action", flat=True)
+    ) == [
         "canned_reply.created",
         "canned_reply.updated",
         "canned_reply.deleted",
