@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from trunkline.core import clock
 from trunkline.inbox.models import CampaignRecipient, Message
@@ -82,9 +83,12 @@ def test_campaign_recipients_statuses_are_translated(admin, channel):
     client = Client()
     client.force_login(person.user)
     html = client.get(f"/app/campaigns/{campaign.public_id}/").content.decode()
-    status = CampaignRecipient.objects.get().status
-    label = {"queued": "На опашка", "sent": "Изпратено", "delivered": "Доставено"}[status]
-    assert f"<td>+35988{0:07d}</td><td>{label}</td>" in html
+    recipient = CampaignRecipient.objects.get()
+    with translation.override("bg"):
+        label = str(recipient.get_status_display())
+    with translation.override("en"):
+        assert label != str(recipient.get_status_display())
+    assert f"<td>{recipient.phone}</td><td>{label}</td>" in html
 
 
 def test_the_campaign_page_stops_polling_once_the_campaign_is_over(admin, admin_client_for_campaigns, channel):
