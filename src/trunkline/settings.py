@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "trunkline.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "trunkline.core.middleware.LeanPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +123,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Paths whose (CSRF-exempt, signature-checked) views skip the session, auth, locale, CSRF and messages middleware
+LEAN_PATH_PREFIXES = ("/hooks/",)
 
 ROOT_URLCONF = "trunkline.urls"
 ASGI_APPLICATION = "trunkline.asgi.application"

@@ -6,6 +6,7 @@ from trunkline.licensing.activation_api import api as licensing_api
 from trunkline.web import health
 
 urlpatterns = [
+    path("hooks/", include("trunkline.inbox.hook_urls")),  # providers' webhooks: the hot path, resolved first
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from trunkline.channels.adapters import SUPPORTED_PROVIDERS
 from trunkline.channels.models import ChannelKind, Provider
+
+Text = Any  # a str or a lazily translated one
 
 ACCOUNT_ID = "account_id"
 API_BASE_URL = "api_base_url"
@@ -25,12 +26,12 @@ CREDENTIALS = "credentials"
 @dataclass(frozen=True)
 class ProviderField:
     name: str
-    label: str | Promise
+    label: Text
     target: str = SETTINGS
     kind: str = "text"  # text, url, integer, choice, secret, textarea (a secret textarea: a private key)
     required: bool = False
-    help_text: str | Promise = ""
-    choices: tuple[tuple[str, str | Promise], ...] = ()
+    help_text: Text = ""
+    choices: tuple[tuple[str, Text], ...] = ()
     default: Any = None
 
     @property
@@ -43,7 +44,7 @@ class ProviderDescription:
     provider: str
     kind: str
     fields: tuple[ProviderField, ...]
-    sender_help: str | Promise = ""
+    sender_help: Text = ""
 
 
 SECURITY_CHOICES = (("starttls", "STARTTLS"), ("tls", "TLS"), ("none", _("None (local networks only)")))

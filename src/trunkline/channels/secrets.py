@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -23,7 +24,13 @@ def secrets_key() -> str:
         return key
     if settings.PRODUCTION:
         raise ImproperlyConfigured("TRUNKLINE_SECRETS_KEY must be set when TRUNKLINE_ENV=production.")
-    key_file = settings.VAR_DIR / "secrets_key"
+    return _key_from_file(str(settings.VAR_DIR / "secrets_key"))
+
+
+@cache
+def _key_from_file(path: str) -> str:
+    """The development key, made once; read once per process (not on every webhook's decrypt)."""
+    key_file = Path(path)
     if not key_file.exists():
         key_file.write_text(Fernet.generate_key().decode())
         key_file.chmod(0o600)

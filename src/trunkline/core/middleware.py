@@ -6,7 +6,9 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import resolve
 
 from trunkline.core.logging import request_id_var
 
@@ -46,3 +48,22 @@ class RequestIdMiddleware:
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address as the server saw it (the proxy sets REMOTE_ADDR via its own trusted config)."""
     return request.META.get("REMOTE_ADDR") or None
+
+
+class LeanPathMiddleware:
+    """Requests under ``settings.LEAN_PATH_PREFIXES`` (the providers' signed webhooks) go straight to their view and
+    skip the middleware below this one: no session, user, language, CSRF, messages or country check, none of which a
+    provider's server-to-server call has or needs. Their views verify a signature instead and are CSRF-exempt. Put
+    it after the request id and security middleware, so those still apply."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefixes = tuple(getattr(settings, "LEAN_PATH_PREFIXES", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.prefixes and request.path_info.startswith(self.prefixes):
+            match = resolve(request.path_info)
+            if getattr(match.func, "csrf_exempt", False):  # only views made for it
+                request.resolver_match = match
+                return match.func(request, *match.args, **match.kwargs)
+        return self.get_response(request)

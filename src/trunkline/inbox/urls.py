@@ -1,24 +1,12 @@
 from django.urls import path
 
-from trunkline.inbox import hooks, unsubscribe
+from trunkline.inbox import campaign_views, unsubscribe, views
 
 app_name = "inbox"
 SURFACE = "<str:surface>"
 
 urlpatterns = [
-    path("hooks/<str:provider>/<uuid:channel_id>/", hooks.provider_webhook, name="hook_message"),
-    path(
-        "hooks/<str:provider>/<uuid:channel_id>/status/",
-        hooks.provider_webhook,
-        {"kind": "status"},
-        name="hook_status",
-    ),
     path("u/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
-]
-
-from trunkline.inbox import campaign_views, views  # noqa: E402
-
-urlpatterns += [
     path(f"{SURFACE}/inbox/", views.inbox, name="inbox"),
     path(f"{SURFACE}/inbox/list/", views.conversation_list_partial, name="list"),
     path(f"{SURFACE}/inbox/c/<uuid:conversation_id>/", views.conversation_detail, name="conversation"),

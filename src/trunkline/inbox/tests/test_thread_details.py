@@ -44,7 +44,8 @@ def test_an_inbound_mms_keeps_its_media_as_attachments_and_the_thread_shows_them
     response = client.get(f"/app/inbox/c/{message.conversation.public_id}/")
     html = response.content.decode()
     assert f'<img class="attachment-thumb" src="{params["MediaUrl0"]}"' in html
-    assert f'href="{params["MediaUrl1"]}"' in html and "Attachment 2 (application/pdf)" in html
+    assert f'href="{params["MediaUrl1"]}"' in html
+    assert "Attachment 2 (application/pdf)" in html
     assert "https:" in response["Content-Security-Policy"].split("img-src")[1].split(";")[0]
 
 
@@ -54,8 +55,8 @@ def test_media_that_is_not_an_http_address_is_dropped(standin, channel, mms):
     params["MediaUrl0"] = "javascript:alert(1)"
     url = hook_url(channel)
     assert via_client(Client())(url, params, standin.sign(url, params)) == 200
-    from trunkline.inbox.services.messages import inbound_event_process
     from trunkline.channels.models import InboundEvent
+    from trunkline.inbox.services.messages import inbound_event_process
 
     inbound_event_process(event_id=InboundEvent.objects.get().pk)
     assert Message.objects.get().attachments == []
@@ -98,10 +99,12 @@ def test_the_campaign_page_stops_polling_once_the_campaign_is_over(admin, admin_
     campaign_start(ctx=ctx_for(admin), campaign_id=campaign.public_id, at=clock.now())
     url = f"/app/campaigns/{campaign.public_id}/progress/"
     running = admin_client_for_campaigns.get(url).content.decode()
-    assert 'hx-trigger="every 2s"' in running and 'hx-swap="outerHTML"' in running
+    assert 'hx-trigger="every 2s"' in running
+    assert 'hx-swap="outerHTML"' in running
     campaign_cancel(ctx=ctx_for(admin), campaign_id=campaign.public_id)
     over = admin_client_for_campaigns.get(url).content.decode()
-    assert over.startswith('<div id="campaign-progress"') and "hx-trigger" not in over
+    assert over.startswith('<div id="campaign-progress"')
+    assert "hx-trigger" not in over
     assert "hx-trigger" not in admin_client_for_campaigns.get(f"/app/campaigns/{campaign.public_id}/").content.decode()
 
 
