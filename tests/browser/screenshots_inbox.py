@@ -31,6 +31,16 @@ def main() -> int:
         page.locator("tbody a").first.click()
         expect(page.locator("#campaign-status")).to_be_visible()
         shoot(page, "inbox-campaign.png")
+        page.goto(f"{base}/app/channels/")
+        expect(page.locator("#channel-table")).to_be_visible()
+        shoot(page, "inbox-channels.png")
+        page.locator("#channel-table tbody a").first.click()
+        expect(page.locator("#hook-url")).to_be_visible()
+        shoot(page, "inbox-channel.png")
+        page.goto(f"{base}/app/contacts/?q=%2B359888100204")  # the demo contact who replied СТОП
+        page.locator("#contact-table tbody a").first.click()
+        expect(page.locator("#consent-table")).to_be_visible()
+        shoot(page, "inbox-contact.png")
         page.context.close()
         browser.close()
     if problems.messages:
