@@ -76,6 +76,33 @@ DESCRIPTIONS: dict[str, ProviderDescription] = {
             ProviderField(ACCOUNT_ID, _("System ID"), target=ACCOUNT_ID, required=True),
             ProviderField("password", _("Password"), target=CREDENTIALS, kind="secret", required=True),
             ProviderField("system_type", _("System type")),
+            ProviderField(
+                "send_bind",
+                _("Bind for sending"),
+                kind="choice",
+                choices=(("transmitter", _("Transmitter")), ("transceiver", _("Transceiver"))),
+                default="transmitter",
+            ),
+            ProviderField(
+                "gsm7_packing",
+                _("GSM 7-bit packing"),
+                kind="choice",
+                choices=(("unpacked", _("Unpacked (one octet per character)")), ("packed", _("Packed"))),
+                default="unpacked",
+            ),
+            ProviderField(
+                "dlr_id_format",
+                _("Message id in delivery receipts"),
+                kind="choice",
+                choices=(
+                    ("same", _("As given")),
+                    ("dec_to_hex", _("Decimal, ours hex")),
+                    ("hex_to_dec", _("Hex, ours decimal")),
+                ),
+                default="same",
+            ),
+            ProviderField("enquire_link_seconds", _("Keep-alive every (seconds)"), kind="integer", default=30),
+            ProviderField("response_timeout_seconds", _("Answer timeout (seconds)"), kind="integer", default=10),
         ),
     ),
     Provider.SMTP: ProviderDescription(
@@ -83,6 +110,7 @@ DESCRIPTIONS: dict[str, ProviderDescription] = {
         kind=ChannelKind.EMAIL,
         sender_help=_("The address replies come from, e.g. reception@sofiadental.example."),
         fields=(
+            ProviderField("display_name", _("Name on replies")),
             ProviderField("smtp_host", _("SMTP host"), required=True),
             ProviderField("smtp_port", _("SMTP port"), kind="integer", required=True, default=587),
             ProviderField("smtp_security", _("SMTP security"), kind="choice", choices=SECURITY_CHOICES),

@@ -144,6 +144,7 @@ class ChannelForm(forms.Form):
         else:
             fields, messages = {}, [error.message]
         for name, errors in fields.items():
+            name = name.removeprefix("settings.").removeprefix("credentials.")  # the service's place, our field
             for message in errors:
                 self.add_error(name if name in self.fields else None, message)
         for message in messages:

@@ -101,6 +101,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
             channel = channel_create(
                 ctx=ctx,
                 provider=provider,
+                kind=form.description.kind,
                 append_identification=form.cleaned_data["append_identification"],
                 throttle_over_expected=form.cleaned_data["throttle_over_expected"],
                 throttled_rate_per_second=form.cleaned_data["throttled_rate_per_second"],

@@ -78,20 +78,39 @@ def test_the_service_field_errors_are_shown_and_nothing_is_stored(admin_client):
 
 
 def test_only_connectable_providers_are_offered(admin_client, monkeypatch):
-    """A provider without an adapter (not in SUPPORTED_PROVIDERS) is not offered, even by a crafted URL; once it
-    has one, its own fields come from its description, with no template of its own."""
-    refused = admin_client.get("/app/channels/new/?provider=smpp").content.decode()
-    assert 'value="twilio"' in refused
-    assert 'value="smpp"' not in refused
-    assert 'name="host"' not in refused
-    monkeypatch.setattr(providers, "SUPPORTED_PROVIDERS", frozenset({"twilio", "smpp"}))
+    """The providers with an adapter (SUPPORTED_PROVIDERS) are offered, each with its own fields from its
+    description; one without an adapter is not, even by a crafted URL."""
     choice = admin_client.get("/app/channels/new/").content.decode()
-    assert 'value="twilio"' in choice
-    assert 'value="smpp"' in choice
+    assert 'value="twilio"' in choice and 'value="smpp"' in choice and 'value="smtp"' in choice
     smpp = admin_client.get("/app/channels/new/?provider=smpp").content.decode()
-    assert 'name="host"' in smpp
-    assert 'name="port"' in smpp
-    assert 'type="password" name="password"' in smpp
+    assert 'name="host"' in smpp and 'name="port"' in smpp and 'type="password" name="password"' in smpp
+    email = admin_client.get("/app/channels/new/?provider=smtp").content.decode()
+    assert 'name="smtp_host"' in email and 'name="dkim_private_key"' in email
+    monkeypatch.setattr(providers, "SUPPORTED_PROVIDERS", frozenset({"twilio"}))
+    refused = admin_client.get("/app/channels/new/?provider=smpp").content.decode()
+    assert 'name="host"' not in refused and 'value="smpp"' not in refused
+
+
+def test_an_smpp_channel_shows_the_services_errors_on_its_fields(admin_client):
+    """The SMPP settings are checked by channel_create; its errors (settings.*, credentials.*) land on the fields."""
+    form = connect_form(
+        provider="smpp", host="smsc.example", port="2775", account_id="sofiadental", password="far-too-long"
+    )
+    form.pop("auth_token")
+    response = admin_client.post("/app/channels/new/", form)
+    assert response.status_code == 422
+    assert 'id="id_password_error"' in response.content.decode()
+    assert not Channel.objects.exists()
+    form["password"] = "s3cret"
+    response = admin_client.post("/app/channels/new/", form)
+    channel = Channel.objects.get()
+    assert response.status_code == 302
+    assert (channel.provider, channel.kind, channel.settings["host"], channel.credentials) == (
+        "smpp",
+        "sms",
+        "smsc.example",
+        {"password": "s3cret"},
+    )
 
 
 def test_edit_keeps_the_token_when_left_empty_and_rotates_it_when_given(admin, admin_client, channel):
