@@ -116,8 +116,9 @@ def _page(request: HttpRequest, conversation: Any = None) -> HttpResponse:
     return render(request, "inbox/inbox.html", context)
 
 
-# Received email (and an MMS's media, kept as the provider's address) renders in a sandboxed frame that inherits this page's policy: its inline style attributes (no url():
-# the sanitiser drops every property that can fetch) and, once the agent asks, its remote images.
+# Received email renders in a sandboxed frame that inherits this page's policy: its inline style attributes (no url():
+# the sanitiser drops every property that can fetch) and, once the agent asks, its remote images. The https images
+# also show an MMS's media, kept as the provider's address.
 _BASE_CSP: dict[str, Any] = dict(settings.SECURE_CSP)
 EMAIL_CSP: dict[str, Any] = {
     **_BASE_CSP,
