@@ -149,13 +149,11 @@ def _fill_email(ctx: RequestContext) -> None:
         identification_contact="+359 2 987 6543",
         settings={
             "display_name": "Sofia Dental Clinic",
+            # Sends through the Procfile's SMTP relay stand-in (kept in var/mail-standin/); receives through our own
+            # SMTP receiver (the Procfile's email-smtp): the embedded demo has no IMAP server to poll.
             "smtp_host": "127.0.0.1",
             "smtp_port": 2525,
             "smtp_security": "none",
-            "imap_host": "127.0.0.1",
-            "imap_port": 1143,
-            "imap_security": "none",
-            "imap_folder": "INBOX",
         },
     )
     channel.set_credentials({})
