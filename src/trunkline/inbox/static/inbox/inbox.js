@@ -150,9 +150,24 @@
         var fresh = document.getElementById("composer-body");
         if (fresh) { fresh.value = draft; if (focused) { fresh.focus(); } }
         prepareComposer();
+        watchPending();
       })
       .catch(function () { /* offline: the next event or reconnect fetches again */ });
   }
+
+  // A reply leaves from the task worker. Without a shared channel layer (no REDIS_URL, ADR 0007) the worker's push
+  // never reaches this page, so while a reply in the open thread is still pending, look again every few seconds.
+  var pendingTimer = null;
+  var pendingLooks = 0;
+  function watchPending() {
+    if (pendingTimer !== null) { return; }
+    if (!document.querySelector('#thread [data-status="pending"]')) { pendingLooks = 0; return; }
+    if (pendingLooks >= 20) { return; }
+    pendingLooks += 1;
+    pendingTimer = window.setTimeout(function () { pendingTimer = null; refreshThread(); }, 3000);
+  }
+  document.body.addEventListener("htmx:afterSwap", watchPending);
+  watchPending();
 
   var delay = 1000;
   function connect() {
