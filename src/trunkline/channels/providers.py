@@ -45,6 +45,18 @@ class ProviderDescription:
     kind: str
     fields: tuple[ProviderField, ...]
     sender_help: Text = ""
+    hides: tuple[str, ...] = ()  # the channel form's common fields this provider has no use for
+
+
+# What only text messages have: the sender identification of promotional SMS (PT-8.10) and the per-segment price and
+# volume (PT-9.4, PT-9.6). An email channel's form leaves them out.
+SMS_ONLY_FIELDS = (
+    "identification_name",
+    "identification_contact",
+    "append_identification",
+    "segment_price",
+    "expected_daily_segments",
+)
 
 
 SECURITY_CHOICES = (("starttls", "STARTTLS"), ("tls", "TLS"), ("none", _("None (local networks only)")))
@@ -109,6 +121,7 @@ DESCRIPTIONS: dict[str, ProviderDescription] = {
         provider=Provider.SMTP,
         kind=ChannelKind.EMAIL,
         sender_help=_("The address replies come from, e.g. reception@sofiadental.example."),
+        hides=SMS_ONLY_FIELDS,
         fields=(
             ProviderField("display_name", _("Name on replies")),
             ProviderField("smtp_host", _("SMTP host"), required=True),

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 
+from trunkline.channels import providers
 from trunkline.channels.models import Channel
-from trunkline.channels.services import channel_create
+from trunkline.channels.services import KEEP, channel_create, channel_disable, channel_enable, channel_update
 from trunkline.core.api import ERROR_RESPONSES, Page, PageIn, ctx_of, paginate
 from trunkline.core.context import require_scope
+from trunkline.core.errors import ValidationFailedError
 from trunkline.inbox import selectors
 from trunkline.inbox.models import (
     Campaign,
     CampaignRecipient,
+    CannedReply,
     Contact,
     ContactList,
     Conversation,
@@ -22,14 +27,19 @@ from trunkline.inbox.schemas import (
     CampaignIn,
     CampaignOut,
     CampaignReportOut,
+    CannedReplyIn,
+    CannedReplyOut,
+    CannedReplyUpdateIn,
     ChannelIn,
     ChannelOut,
+    ChannelUpdateIn,
     ConsentIn,
     ConsentOut,
     ContactIn,
     ContactListIn,
     ContactListOut,
     ContactOut,
+    ContactUpdateIn,
     ConversationFilterIn,
     ConversationOut,
     ConversationUpdateIn,
@@ -45,17 +55,24 @@ from trunkline.inbox.schemas import (
     WebhookOut,
 )
 from trunkline.inbox.services import campaigns as campaign_services
-from trunkline.inbox.services.contacts import consent_grant, contact_create
+from trunkline.inbox.services.canned import canned_reply_create, canned_reply_delete, canned_reply_update
+from trunkline.inbox.services.contacts import (
+    consent_grant,
+    contact_create,
+    contact_list_add,
+    contact_list_remove,
+    contact_update,
+)
 from trunkline.inbox.services.export import export_stream
 from trunkline.inbox.services.messages import conversation_note, conversation_reply, conversation_update
-from trunkline.inbox.services.webhooks import webhook_endpoint_create
+from trunkline.inbox.services.webhooks import webhook_endpoint_create, webhook_endpoint_disable
 
 router = Router(tags=["inbox"])
 
 
-def _own(request: HttpRequest, model: type, public_id: UUID) -> None:
+def _own(request: HttpRequest, model: type, public_id: UUID) -> Any:
     """Another organisation's id answers 404 before any scope check, so nothing tells it exists (PT-22)."""
-    model.objects.get_for_org(ctx_of(request).organization, public_id=public_id)  # type: ignore[attr-defined]
+    return model.objects.get_for_org(ctx_of(request).organization, public_id=public_id)  # type: ignore[attr-defined]
 
 
 # --- channels ----------------------------------------------------------------------------------------------------
@@ -99,6 +116,94 @@ def channel_get_api(request: HttpRequest, channel_id: UUID):
     return selectors.channel_get(ctx=ctx_of(request), public_id=channel_id)
 
 
+_SECRETS = ("auth_token", "password", "smtp_password", "imap_password", "dkim_private_key")  # ChannelUpdateIn's
+
+
+@router.patch("/channels/{channel_id}", response={200: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_update")
+def channel_update_api(request: HttpRequest, channel_id: UUID, payload: ChannelUpdateIn):
+    """Change what is sent, nothing else. ``settings`` are validated whole, as on create; a secret (the provider's
+    own: auth_token, password, smtp_password, imap_password, dkim_private_key) replaces the stored one and is never
+    returned. Bad input changes nothing."""
+    channel = _own(request, Channel, channel_id)
+    values = payload.dict(exclude_unset=True)
+    names = {field.name for field in providers.description_for(channel.provider).fields if field.is_secret}
+    credentials: dict[str, str] = {}
+    for name in _SECRETS:
+        if (value := values.pop(name, None)) is not None:
+            credentials[name] = value
+    foreign = sorted(set(credentials) - names)
+    if foreign:
+        message = _("A %(provider)s channel has no such secret.") % {"provider": channel.get_provider_display()}
+        raise ValidationFailedError(fields={name: [message] for name in foreign})
+    values = {name: value for name, value in values.items() if value is not None or name == "expected_daily_segments"}
+    values.setdefault("expected_daily_segments", KEEP)
+    return channel_update(ctx=ctx_of(request), channel_id=channel_id, credentials=credentials or None, **values)
+
+
+@router.post(
+    "/channels/{channel_id}/disable", response={200: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_disable"
+)
+def channel_disable_api(request: HttpRequest, channel_id: UUID):
+    """Stop the channel: its provider webhooks answer 404 and nothing more is sent through it; history stays."""
+    _own(request, Channel, channel_id)
+    return channel_disable(ctx=ctx_of(request), channel_id=channel_id)
+
+
+@router.post(
+    "/channels/{channel_id}/enable", response={200: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_enable"
+)
+def channel_enable_api(request: HttpRequest, channel_id: UUID):
+    _own(request, Channel, channel_id)
+    return channel_enable(ctx=ctx_of(request), channel_id=channel_id)
+
+
+# --- canned replies ----------------------------------------------------------------------------------------------
+@router.get(
+    "/canned-replies", response={200: Page[CannedReplyOut], **ERROR_RESPONSES}, operation_id="canned_reply_list"
+)
+def canned_reply_list_api(request: HttpRequest, params: Query[PageIn]):
+    return paginate(selectors.canned_reply_list(ctx=ctx_of(request)), params, orderings=("shortcut", "-shortcut"))
+
+
+@router.post("/canned-replies", response={201: CannedReplyOut, **ERROR_RESPONSES}, operation_id="canned_reply_create")
+def canned_reply_create_api(request: HttpRequest, payload: CannedReplyIn):
+    """A text agents insert by typing /shortcut. Send an Idempotency-Key header to retry safely."""
+    return Status(201, canned_reply_create(ctx=ctx_of(request), shortcut=payload.shortcut, body=payload.body))
+
+
+@router.get(
+    "/canned-replies/{canned_reply_id}",
+    response={200: CannedReplyOut, **ERROR_RESPONSES},
+    operation_id="canned_reply_get",
+)
+def canned_reply_get_api(request: HttpRequest, canned_reply_id: UUID):
+    _own(request, CannedReply, canned_reply_id)
+    return selectors.canned_reply_get(ctx=ctx_of(request), public_id=canned_reply_id)
+
+
+@router.patch(
+    "/canned-replies/{canned_reply_id}",
+    response={200: CannedReplyOut, **ERROR_RESPONSES},
+    operation_id="canned_reply_update",
+)
+def canned_reply_update_api(request: HttpRequest, canned_reply_id: UUID, payload: CannedReplyUpdateIn):
+    _own(request, CannedReply, canned_reply_id)
+    return canned_reply_update(
+        ctx=ctx_of(request), canned_reply_id=canned_reply_id, shortcut=payload.shortcut, body=payload.body
+    )
+
+
+@router.delete(
+    "/canned-replies/{canned_reply_id}",
+    response={204: None, **ERROR_RESPONSES},
+    operation_id="canned_reply_delete",
+)
+def canned_reply_delete_api(request: HttpRequest, canned_reply_id: UUID):
+    _own(request, CannedReply, canned_reply_id)
+    canned_reply_delete(ctx=ctx_of(request), canned_reply_id=canned_reply_id)
+    return Status(204, None)
+
+
 # --- contacts ----------------------------------------------------------------------------------------------------
 @router.get("/contacts", response={200: Page[ContactOut], **ERROR_RESPONSES}, operation_id="contact_list")
 def contact_list_api(request: HttpRequest, params: Query[PageIn], q: str = ""):
@@ -114,6 +219,13 @@ def contact_create_api(request: HttpRequest, payload: ContactIn):
 def contact_get_api(request: HttpRequest, contact_id: UUID):
     _own(request, Contact, contact_id)
     return selectors.contact_get(ctx=ctx_of(request), public_id=contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, operation_id="contact_update")
+def contact_update_api(request: HttpRequest, contact_id: UUID, payload: ContactUpdateIn):
+    """Rename a contact or replace its labels; what is not sent stays."""
+    _own(request, Contact, contact_id)
+    return contact_update(ctx=ctx_of(request), contact_id=contact_id, name=payload.name, labels=payload.labels)
 
 
 @router.get(
@@ -233,6 +345,31 @@ def contact_list_import_api(request: HttpRequest, contact_list_id: UUID, payload
     return campaign_services.contact_import_csv(ctx=ctx_of(request), contact_list_id=contact_list_id, text=payload.csv)
 
 
+@router.post(
+    "/contact-lists/{contact_list_id}/contacts/{contact_id}",
+    response={200: ContactListOut, **ERROR_RESPONSES},
+    operation_id="contact_list_contact_add",
+)
+def contact_list_contact_add_api(request: HttpRequest, contact_list_id: UUID, contact_id: UUID):
+    """Put a contact on a list (a campaign audience); already on it, nothing changes."""
+    _own(request, ContactList, contact_list_id)
+    _own(request, Contact, contact_id)
+    return contact_list_add(ctx=ctx_of(request), contact_id=contact_id, contact_list_id=contact_list_id)
+
+
+@router.delete(
+    "/contact-lists/{contact_list_id}/contacts/{contact_id}",
+    response={204: None, **ERROR_RESPONSES},
+    operation_id="contact_list_contact_remove",
+)
+def contact_list_contact_remove_api(request: HttpRequest, contact_list_id: UUID, contact_id: UUID):
+    """Take a contact off a list; not on it, nothing changes. The contact itself stays."""
+    _own(request, ContactList, contact_list_id)
+    _own(request, Contact, contact_id)
+    contact_list_remove(ctx=ctx_of(request), contact_id=contact_id, contact_list_id=contact_list_id)
+    return Status(204, None)
+
+
 @router.get("/campaigns", response={200: Page[CampaignOut], **ERROR_RESPONSES}, operation_id="campaign_list")
 def campaign_list_api(request: HttpRequest, params: Query[PageIn]):
     return paginate(selectors.campaign_list(ctx=ctx_of(request)), params, orderings=("created_at", "-created_at"))
@@ -303,6 +440,15 @@ def webhook_create_api(request: HttpRequest, payload: WebhookIn):
         "is_active": endpoint.is_active,
         "secret": secret,
     }
+
+
+@router.post(
+    "/webhooks/{webhook_id}/disable", response={200: WebhookOut, **ERROR_RESPONSES}, operation_id="webhook_disable"
+)
+def webhook_disable_api(request: HttpRequest, webhook_id: UUID):
+    """Stop sending events to the endpoint; pending deliveries fail and are not retried. The log stays."""
+    _own(request, WebhookEndpoint, webhook_id)
+    return webhook_endpoint_disable(ctx=ctx_of(request), webhook_id=webhook_id)
 
 
 @router.get(

@@ -115,6 +115,8 @@ class ChannelForm(forms.Form):
         sender.help_text = self.description.sender_help
         for field in self.description.fields:
             self.fields[field.name] = _provider_form_field(field, editing=self.editing)
+        for name in self.description.hides:
+            self.fields.pop(name, None)
 
     def group(self, names: tuple[str, ...]) -> list[forms.BoundField]:
         return [self[name] for name in names if name in self.fields]
@@ -123,12 +125,13 @@ class ChannelForm(forms.Form):
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         """The fields in the order the page shows them: the channel, the provider's connection, identification,
         sending policy."""
-        return [
+        groups = [
             (_("Channel"), self.group(COMMON_FIELDS)),
             (_("Connection"), self.group(tuple(field.name for field in self.description.fields))),
             (_("Sender identification (promotional messages)"), self.group(IDENTIFICATION_FIELDS)),
             (_("Sending policy"), self.group(POLICY_FIELDS)),
         ]
+        return [(legend, fields) for legend, fields in groups if fields]
 
     @property
     def secret_names(self) -> set[str]:

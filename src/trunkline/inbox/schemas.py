@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Schema
@@ -21,6 +21,11 @@ class ChannelOut(Schema):
     rate_per_second: float
     segment_price: Decimal
     currency: str
+    append_identification: bool
+    expected_daily_segments: int | None = Field(description="Empty: what the plan expects (PT-9.6).")
+    throttle_over_expected: bool
+    throttled_rate_per_second: float
+    settings: dict[str, Any] = Field(description="The provider settings; never a secret (those are write-only).")
 
 
 class ChannelIn(Schema):
@@ -47,11 +52,35 @@ class ChannelIn(Schema):
     rate_per_second: int = Field(10, ge=1, le=10_000)
 
 
+class ChannelUpdateIn(Schema):
+    """Only what is sent changes. A secret replaces the stored one; secrets are never returned."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    sender: str | None = Field(None, min_length=1, max_length=254)
+    account_id: str | None = Field(None, max_length=64)
+    api_base_url: str | None = None
+    identification_name: str | None = Field(None, max_length=80, description="SMS: your name on promotional messages.")
+    identification_contact: str | None = Field(None, max_length=80)
+    append_identification: bool | None = None
+    rate_per_second: Decimal | None = Field(None, gt=0, max_digits=8, decimal_places=2)
+    segment_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=4)
+    expected_daily_segments: int | None = Field(None, ge=1, description="null: follow the plan's expected volume.")
+    throttle_over_expected: bool | None = None
+    throttled_rate_per_second: Decimal | None = Field(None, gt=0, max_digits=8, decimal_places=2)
+    settings: dict[str, Any] | None = Field(None, description="The provider settings, all of them (as on create).")
+    auth_token: str | None = Field(None, min_length=1, description="Twilio. Write-only.")
+    password: str | None = Field(None, min_length=1, description="SMPP. Write-only.")
+    smtp_password: str | None = Field(None, min_length=1, description="Email. Write-only.")
+    imap_password: str | None = Field(None, min_length=1, description="Email. Write-only.")
+    dkim_private_key: str | None = Field(None, min_length=1, description="Email: PEM, RSA. Write-only.")
+
+
 class ContactOut(Schema):
     id: UUID = Field(validation_alias="public_id")
     name: str
     phone: str
     email: str
+    labels: list[str] = Field(default_factory=list)
     created_at: datetime
 
 
@@ -59,6 +88,13 @@ class ContactIn(Schema):
     name: str = Field("", max_length=200)
     phone: str = ""
     email: str = ""
+
+
+class ContactUpdateIn(Schema):
+    name: str | None = Field(None, max_length=200)
+    labels: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        None, max_length=50, description="Replaces the labels (trimmed, without duplicates, sorted)."
+    )
 
 
 class ConsentIn(Schema):
@@ -206,6 +242,22 @@ class ContactListIn(Schema):
 class ContactListOut(Schema):
     id: UUID = Field(validation_alias="public_id")
     name: str
+
+
+class CannedReplyOut(Schema):
+    id: UUID = Field(validation_alias="public_id")
+    shortcut: str
+    body: str
+
+
+class CannedReplyIn(Schema):
+    shortcut: str = Field(description="At most 40 letters, digits, hyphens and underscores; agents type /shortcut.")
+    body: str
+
+
+class CannedReplyUpdateIn(Schema):
+    shortcut: str | None = None
+    body: str | None = None
 
 
 class ImportIn(Schema):

@@ -71,6 +71,7 @@ def _channel_values(form: ChannelForm) -> dict[str, Any]:
             "segment_price",
             "expected_daily_segments",
         )
+        if name in form.fields  # the provider's description may hide some (an email channel: the SMS-only ones)
     }
     values["name"] = values["name"].strip()
     values["sender"] = values["sender"].strip()
@@ -102,7 +103,7 @@ def channel_new(request: HttpRequest) -> HttpResponse:
                 ctx=ctx,
                 provider=provider,
                 kind=form.description.kind,
-                append_identification=form.cleaned_data["append_identification"],
+                append_identification=form.cleaned_data.get("append_identification", True),
                 throttle_over_expected=form.cleaned_data["throttle_over_expected"],
                 throttled_rate_per_second=form.cleaned_data["throttled_rate_per_second"],
                 **values,
@@ -139,7 +140,7 @@ def channel_edit(request: HttpRequest, channel_id: UUID) -> HttpResponse:
             channel_update(
                 ctx=ctx,
                 channel_id=channel.public_id,
-                append_identification=form.cleaned_data["append_identification"],
+                append_identification=form.cleaned_data.get("append_identification"),
                 throttle_over_expected=form.cleaned_data["throttle_over_expected"],
                 throttled_rate_per_second=form.cleaned_data["throttled_rate_per_second"],
                 **values,

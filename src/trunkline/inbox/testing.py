@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from django.db import transaction
 
@@ -11,6 +12,7 @@ from trunkline.channels.services import channel_create
 from trunkline.core.context import RequestContext
 from trunkline.inbox.models import Campaign, Contact, ContactList, Conversation, WebhookEndpoint
 from trunkline.inbox.services.campaigns import campaign_create, contact_list_create
+from trunkline.inbox.services.canned import canned_reply_create
 from trunkline.inbox.services.contacts import contact_for_phone
 from trunkline.inbox.services.webhooks import webhook_endpoint_create
 from trunkline.tenancy.models import Membership
@@ -61,6 +63,8 @@ def inbox_object(owner: Membership, name: str) -> Any:
                 body="Hello",
                 is_promotional=False,
             ).public_id
+        if name == "canned_reply_id":
+            return canned_reply_create(ctx=ctx_for(owner), shortcut=f"r-{uuid4().hex[:8]}", body="Hello").public_id
         if name == "webhook_id":
             return webhook_endpoint_create(ctx=ctx_for(owner), url="https://example.com/hook")[0].public_id
     raise KeyError(name)

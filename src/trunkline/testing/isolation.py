@@ -210,7 +210,7 @@ OBJECT_MAKERS: dict[str, ObjectMaker] = {
     "asset_id": _voice_asset,
     "request_id": _configuration_request,
     **{name: _inbox(name) for name in ("channel_id", "contact_id", "conversation_id", "campaign_id")},
-    **{name: _inbox(name) for name in ("contact_list_id", "webhook_id")},
+    **{name: _inbox(name) for name in ("contact_list_id", "webhook_id", "canned_reply_id")},
 }
 
 # Request bodies that pass validation, so the walk reaches the object lookup (a 422 would hide a leak).
@@ -250,6 +250,9 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "contact_list_import": {"csv": "phone\n+359888000113\n"},
     "message_send": {"body": "Intruder"},
     "note_add": {"body": "Intruder"},
+    "channel_update": {"name": "Intruder"},
+    "canned_reply_update": {"body": "Intruder"},
+    "contact_update": {"name": "Intruder"},
 }
 
 # Operations that answer without authentication, on purpose.

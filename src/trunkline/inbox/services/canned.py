@@ -43,18 +43,24 @@ def canned_reply_create(*, ctx: RequestContext, shortcut: str, body: str) -> Can
     return reply
 
 
-def canned_reply_update(*, ctx: RequestContext, canned_reply_id: UUID, shortcut: str, body: str) -> CannedReply:
+def canned_reply_update(
+    *, ctx: RequestContext, canned_reply_id: UUID, shortcut: str | None = None, body: str | None = None
+) -> CannedReply:
+    """Change a reply's shortcut or text; ``None`` keeps the stored one."""
     require_scope(ctx, "inbox:reply")
-    shortcut, body = _clean(shortcut, body)
+    wanted = ""
     try:
         with transaction.atomic():
             reply = CannedReply.objects.select_for_update().get_for_org(ctx.organization, public_id=canned_reply_id)
-            changes = {"shortcut": [reply.shortcut, shortcut]} if reply.shortcut != shortcut else {}
-            reply.shortcut, reply.body = shortcut, body
+            wanted, text = _clean(
+                reply.shortcut if shortcut is None else shortcut, reply.body if body is None else body
+            )
+            changes = {"shortcut": [reply.shortcut, wanted]} if reply.shortcut != wanted else {}
+            reply.shortcut, reply.body = wanted, text
             reply.save(update_fields=["shortcut", "body", "updated_at"])
             audit_record(ctx=ctx, action="canned_reply.updated", target=reply, changes=changes)
     except IntegrityError:
-        raise _taken(shortcut) from None
+        raise _taken(wanted) from None
     return reply
 
 

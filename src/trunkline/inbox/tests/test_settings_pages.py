@@ -97,6 +97,37 @@ def test_only_connectable_providers_are_offered(admin_client, monkeypatch):
     assert 'value="smpp"' not in refused
 
 
+def test_an_email_channel_form_leaves_out_the_sms_only_fields(admin_client):
+    """Identification, price per segment and expected segments are SMS matters: the email form has none of them (an
+    SMS form has all); an email channel connects and saves without them, and a stored value stays as it was."""
+    sms = admin_client.get("/app/channels/new/?provider=twilio").content.decode()
+    email = admin_client.get("/app/channels/new/?provider=smtp").content.decode()
+    for name in providers.SMS_ONLY_FIELDS:
+        assert f'name="{name}"' in sms
+        assert f'name="{name}"' not in email
+    assert 'name="rate_per_second"' in email
+    assert "Sender identification" not in email
+    form = {
+        "provider": "smtp",
+        "name": "Support",
+        "sender": "support@sofiadental.test",
+        "smtp_host": "smtp.sofiadental.test",
+        "smtp_port": "587",
+        "smtp_security": "starttls",
+        "rate_per_second": "5",
+        "throttled_rate_per_second": "1",
+    }
+    response = admin_client.post("/app/channels/new/", form)
+    assert response.status_code == 302, response.content.decode()
+    channel = Channel.objects.get(name="Support")
+    assert (channel.kind, channel.identification_name, channel.segment_price) == ("email", "", 0)
+    Channel.objects.filter(pk=channel.pk).update(expected_daily_segments=900, identification_name="Kept")
+    edit = admin_client.post(f"/app/channels/{channel.public_id}/", {**form, "name": "Support desk"})
+    assert edit.status_code == 302, edit.content.decode()
+    channel.refresh_from_db()
+    assert (channel.name, channel.expected_daily_segments, channel.identification_name) == ("Support desk", 900, "Kept")
+
+
 def test_an_smpp_channel_shows_the_services_errors_on_its_fields(admin_client):
     """The SMPP settings are checked by channel_create; its errors (settings.*, credentials.*) land on the fields."""
     form = connect_form(
