@@ -125,6 +125,7 @@ def channel_update_api(request: HttpRequest, channel_id: UUID, payload: ChannelU
     own: auth_token, password, smtp_password, imap_password, dkim_private_key) replaces the stored one and is never
     returned. Bad input changes nothing."""
     channel = _own(request, Channel, channel_id)
+    require_scope(ctx_of(request), "channels:manage")  # before telling which secrets the channel takes
     values = payload.dict(exclude_unset=True)
     names = {field.name for field in providers.description_for(channel.provider).fields if field.is_secret}
     credentials: dict[str, str] = {}

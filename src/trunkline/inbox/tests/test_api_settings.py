@@ -73,7 +73,9 @@ def test_canned_reply_collection_needs_authentication_and_its_scope(admin, metho
     url = "/api/v1/canned-replies"
     anonymous = Client().generic(method, url, json.dumps(body or {}), content_type="application/json")
     assert anonymous.status_code == 401
-    without = api(admin, ["organization:read"]).generic(method, url, data="{}", content_type="application/json")
+    without = api(admin, ["organization:read"]).generic(
+        method, url, json.dumps(body or {}), content_type="application/json"
+    )
     assert (without.status_code, without.json()["code"]) == (403, "permission_denied")
     allowed = api(admin, [scope])
     response = allowed.get(url) if body is None else allowed.post(url, body, content_type="application/json")
