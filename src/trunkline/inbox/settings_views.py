@@ -60,7 +60,7 @@ def channels(request: HttpRequest) -> HttpResponse:
 def _channel_values(form: ChannelForm) -> dict[str, Any]:
     data = form.cleaned_data
     placed = providers.split_values(form.provider, data)
-    values = {
+    values: dict[str, Any] = {
         name: data[name]
         for name in (
             "name",
