@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from trunkline.core import clock
+from trunkline.notifications.errors import NoRecipientError
 from trunkline.notifications.models import Notice, NoticeStatus
 from trunkline.notifications.services import notice_deliver, notice_send
 from trunkline.notifications.tasks import notice_retry_due_task
@@ -108,7 +109,7 @@ def test_a_dedupe_key_queues_a_notice_once():
 def test_an_organisation_without_an_email_is_refused_clearly():
     """No account email: a clear error instead of a silent loss."""
     org = OrganizationFactory.create(email="")
-    with pytest.raises(Exception, match="no account email"):
+    with pytest.raises(NoRecipientError):
         suspended_notice(org)
 
 
