@@ -11,13 +11,15 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
+from trunkline.inbox.fastlane import WebhookFastLane  # noqa: E402
 from trunkline.licensing.asgi import LicensingFastLane  # noqa: E402
 from trunkline.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # The activation API's three hot endpoints are answered in front of Django's stack (licensing/asgi.py).
-        "http": LicensingFastLane(django_application),
+        # Hot endpoints answered in front of Django's stack (core/fastlane.py): Twilio's webhooks (inbox/fastlane.py,
+        # ADR 0009) and the activation API's three (licensing/asgi.py, ADR 0008). Everything else goes to Django.
+        "http": WebhookFastLane(LicensingFastLane(django_application)),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

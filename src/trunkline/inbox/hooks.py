@@ -1,5 +1,9 @@
 """Provider webhooks at ``/hooks/<provider>/<channel>/``: verify the signature → store the raw event once → answer
-2xx at once → process it in a task. A bad signature is logged and answered 403; nothing is stored."""
+2xx at once → process it in a task. A bad signature is logged and answered 403; nothing is stored.
+
+Twilio's inbound messages and status callbacks are usually answered in front of Django by the ASGI fast lane
+(``inbox/fastlane.py``, ADR 0009), which looks the channel up, verifies and accepts with the functions below; this
+view answers everything the lane hands on (refusals, other content types, errors) and is the reference."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from trunkline.channels.adapters import adapter_for
-from trunkline.channels.adapters.base import WebhookRequest
+from trunkline.channels.adapters.base import Adapter, WebhookRequest
 from trunkline.channels.models import Channel, ChannelStatus
 from trunkline.channels.services import inbound_event_store
 
@@ -22,24 +26,48 @@ logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+def webhook_channel(*, provider: str, channel_id: UUID) -> Channel | None:
+    """The active channel of ``provider`` a webhook is addressed to, in one statement; None for an unknown, another
+    provider's or a disabled channel (its webhooks answer 404)."""
+    return Channel.objects.filter(public_id=channel_id, provider=provider, status=ChannelStatus.ACTIVE).first()
+
+
+def webhook_urls(*, absolute_url: str, full_path: str) -> tuple[str, ...]:
+    """The URLs a provider may have signed: the one it called as this server saw it, and the same path under
+    ``PUBLIC_URL`` (what the provider was given, when a proxy changes host or scheme on the way)."""
+    return tuple(dict.fromkeys((absolute_url, f"{settings.PUBLIC_URL}{full_path}")))
+
+
 def _webhook_request(request: HttpRequest) -> WebhookRequest:
-    urls = (request.build_absolute_uri(), f"{settings.PUBLIC_URL}{request.get_full_path()}")
     body = request.body  # before the form is parsed: the raw bytes stay readable
     return WebhookRequest(
-        urls=tuple(dict.fromkeys(urls)),
+        urls=webhook_urls(absolute_url=request.build_absolute_uri(), full_path=request.get_full_path()),
         headers={name.lower(): value for name, value in request.headers.items()},
         form=dict(request.POST.lists()),
         body=body,
     )
 
 
+def webhook_accept(*, channel: Channel, adapter: Adapter, kind: str, webhook: WebhookRequest) -> HttpResponse:
+    """A webhook whose signature is verified: parsed, stored once, processing requested, and the answer the provider
+    expects. The one way to accept a webhook: the Django view below and the ASGI fast lane (``inbox/fastlane.py``)
+    both end here."""
+    from trunkline.inbox.tasks import inbound_event_process_task
+
+    parsed = adapter.parse(kind, webhook)
+    event = inbound_event_store(channel=channel, kind=parsed.kind, event_key=parsed.event_key, payload=webhook.form)
+    if event is not None:
+        transaction.on_commit(partial(inbound_event_process_task.enqueue, event_id=event.pk))
+    if channel.provider == "twilio" and kind == "message":
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    return HttpResponse(status=204)
+
+
 @csrf_exempt
 @require_POST
 def provider_webhook(request: HttpRequest, provider: str, channel_id: UUID, kind: str = "message") -> HttpResponse:
-    from trunkline.inbox.tasks import inbound_event_process_task
-
-    channel = Channel.objects.filter(public_id=channel_id, provider=provider).first()
-    if channel is None or channel.status != ChannelStatus.ACTIVE:
+    channel = webhook_channel(provider=provider, channel_id=channel_id)
+    if channel is None:
         return JsonResponse({"code": "not_found", "message": "Not found.", "detail": {}}, status=404)
     webhook = _webhook_request(request)
     adapter = adapter_for(channel)
@@ -52,10 +80,4 @@ def provider_webhook(request: HttpRequest, provider: str, channel_id: UUID, kind
             {"code": "channels.signature_invalid", "message": "The webhook signature is not valid.", "detail": {}},
             status=403,
         )
-    parsed = adapter.parse(kind, webhook)
-    event = inbound_event_store(channel=channel, kind=parsed.kind, event_key=parsed.event_key, payload=webhook.form)
-    if event is not None:
-        transaction.on_commit(partial(inbound_event_process_task.enqueue, event_id=event.pk))
-    if provider == "twilio" and kind == "message":
-        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
-    return HttpResponse(status=204)
+    return webhook_accept(channel=channel, adapter=adapter, kind=kind, webhook=webhook)
