@@ -8,11 +8,11 @@ view answers everything the lane hands on (refusals, other content types, errors
 from __future__ import annotations
 
 import logging
-from functools import partial
+from functools import cache, partial
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -28,8 +28,22 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def webhook_channel(*, provider: str, channel_id: UUID) -> Channel | None:
     """The active channel of ``provider`` a webhook is addressed to, in one statement; None for an unknown, another
-    provider's or a disabled channel (its webhooks answer 404)."""
-    return Channel.objects.filter(public_id=channel_id, provider=provider, status=ChannelStatus.ACTIVE).first()
+    provider's or a disabled channel (its webhooks answer 404).
+
+    The statement is written once (``_channel_sql``) and run as a raw query: compiling the same ORM query for every
+    webhook cost more CPU than the rest of the lookup."""
+    connection = connections[Channel.objects.db]
+    public_id = Channel._meta.get_field("public_id").get_db_prep_value(channel_id, connection)
+    found = Channel.objects.raw(_channel_sql(connection.vendor), [public_id, provider, ChannelStatus.ACTIVE.value])
+    return next(iter(found), None)
+
+
+@cache
+def _channel_sql(vendor: str) -> str:
+    quote = connections[Channel.objects.db].ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in Channel._meta.concrete_fields)
+    where = " AND ".join(f"{quote(name)} = %s" for name in ("public_id", "provider", "status"))
+    return f"SELECT {columns} FROM {quote(Channel._meta.db_table)} WHERE {where} LIMIT 1"  # noqa: S608 (model's names)
 
 
 def webhook_urls(*, absolute_url: str, full_path: str) -> tuple[str, ...]:
