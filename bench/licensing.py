@@ -7,13 +7,12 @@ digest, then one statement that locks it and inserts the activation under two pa
 row, an Ed25519 certificate and a signed response), the write path that matters; over HTTP the ASGI fast lane
 answers it (ADR 0008). Validations (read-only) are measured after them. Prints a Markdown table.
 
-    bench/licensing.py            # BENCH_LICENSES (default 3000), BENCH_CLIENTS (16), BENCH_WORKERS (2)
+    bench/licensing.py            # BENCH_LICENSES (default 4500), BENCH_CLIENTS (16), BENCH_WORKERS (2); needs wrk
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import secrets
@@ -23,7 +22,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,49 +76,34 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def load(path: str, keys: list[str], fingerprints: list[str]) -> tuple[float, list[float], int]:
-    """Send one request per key from CLIENTS threads with keep-alive; (seconds, latencies ms, errors)."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    jobs = list(zip(keys, fingerprints, strict=True))
-    position = 0
-
-    def worker() -> None:
-        nonlocal position, errors
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        while True:
-            with lock:
-                if position >= len(jobs):
-                    break
-                key, fingerprint = jobs[position]
-                position += 1
+def load(path: str, keys: list[str], fingerprints: list[str]) -> dict[str, float]:
+    """Send one request per key with wrk (``bench/wrk_replay.lua``: each request once, keep-alive, CLIENTS
+    connections on two threads — a C load generator, as pgbench's own client is, so the two cores go to the server
+    and the database rather than to Python client threads); the rate, p50/p99 in ms, errors and count."""
+    requests = OUT / f"requests-{path.rsplit('/', 1)[-1]}-{len(keys)}.tsv"
+    with requests.open("w") as lines:
+        for key, fingerprint in zip(keys, fingerprints, strict=True):
             body = json.dumps({"fingerprint": fingerprint, "device_name": "bench"})
-            started = time.perf_counter()
-            try:
-                connection.request(
-                    "POST", path, body, {"Content-Type": "application/json", "License-Key": key, "Host": "127.0.0.1"}
-                )
-                response = connection.getresponse()
-                response.read()
-                ok = response.status in (200, 201)
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                errors += 0 if ok else 1
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, errors
+            lines.write(f"License-Key: {key}\tContent-Type: application/json\t{body}\n")
+    command = ["wrk", "-t2", f"-c{CLIENTS}", "-d600s", "--timeout", "30s", "-s", str(ROOT / "bench" / "wrk_replay.lua")]
+    wrk = subprocess.Popen(
+        [*command, f"http://127.0.0.1:{PORT}{path}", "--", str(requests), "2"], stdout=subprocess.PIPE, text=True
+    )
+    markers = [Path(f"{requests}.done.{thread}") for thread in range(2)]
+    while wrk.poll() is None and not all(marker.exists() for marker in markers):
+        time.sleep(0.05)
+    wrk.send_signal(signal.SIGINT)  # every answer is in: wrk reports at once instead of waiting out -d
+    stdout, _ = wrk.communicate()
+    line = next(line for line in stdout.splitlines() if line.startswith("BENCH_JSON "))
+    figures = json.loads(line.removeprefix("BENCH_JSON "))
+    errors = figures["non2xx"] + sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+    return {
+        "rate": figures["planned"] / figures["seconds"],
+        "p50": figures["p50_us"] / 1000,
+        "p99": figures["p99_us"] / 1000,
+        "errors": errors,
+        "count": figures["planned"],
+    }
 
 
 def serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -195,18 +178,8 @@ def run_backend(backend: str) -> list[dict[str, object]]:
             ("POST /licensing/v1/activate (first activation)", "/licensing/v1/activate"),
             ("POST /licensing/v1/validate", "/licensing/v1/validate"),
         ):
-            seconds, latencies, errors = load(path, keys[warm:], fingerprints[warm:])
             rows.append(
-                {
-                    "backend": "SQLite" if backend == "sqlite" else "PostgreSQL",
-                    "request": label,
-                    "clients": CLIENTS,
-                    "rate": len(latencies) / seconds,
-                    "p50": statistics.median(latencies),
-                    "p99": percentile(latencies, 0.99),
-                    "errors": errors,
-                    "count": len(latencies),
-                }
+                {"backend": name, "request": label, "clients": CLIENTS, **load(path, keys[warm:], fingerprints[warm:])}
             )
     finally:
         os.killpg(server.pid, signal.SIGTERM)

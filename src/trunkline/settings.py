@@ -154,8 +154,12 @@ TEMPLATES = [
 DATABASE_URL = env.database_url(env.text("DATABASE_URL"))
 if DATABASE_URL.startswith(("postgres://", "postgresql://")):
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # The ORM binds parameters on the client and never prepares; the few hot-path statements that run on the
+    # server-side binding cursor ask for a prepared statement explicitly, which psycopg refuses while this is None
+    # (Django's default). 5 is psycopg's own default.
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 5}
     if ENVIRONMENT != "test":  # the test runner must be able to drop its database: no idle pooled sessions
-        DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env.number("DATABASE_POOL_SIZE", 8)}}
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.number("DATABASE_POOL_SIZE", 8)}
     DATABASES["default"]["TEST"] = {"NAME": env.text("DATABASE_TEST_NAME", "trunkline_test")}
 else:
     sqlite_path = DATABASE_URL.removeprefix("sqlite:///") if DATABASE_URL else str(VAR_DIR / "trunkline.sqlite3")
