@@ -30,6 +30,8 @@ from urllib.request import urlopen
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from replay import replay, requests_write
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 LICENSES = int(os.environ.get("BENCH_LICENSES", "4500"))
@@ -77,32 +79,27 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def load(path: str, keys: list[str], fingerprints: list[str]) -> dict[str, float]:
-    """Send one request per key with wrk (``bench/wrk_replay.lua``: each request once, keep-alive, CLIENTS
-    connections on two threads — a C load generator, as pgbench's own client is, so the two cores go to the server
-    and the database rather than to Python client threads); the rate, p50/p99 in ms, errors and count."""
+    """Send one request per key, each once, over CLIENTS keep-alive connections (wrk, ``bench/replay.py``); the rate,
+    p50/p99 in ms, errors and count."""
     requests = OUT / f"requests-{path.rsplit('/', 1)[-1]}-{len(keys)}.tsv"
-    with requests.open("w") as lines:
-        for key, fingerprint in zip(keys, fingerprints, strict=True):
-            body = json.dumps({"fingerprint": fingerprint, "device_name": "bench"})
-            lines.write(f"License-Key: {key}\tContent-Type: application/json\t{body}\n")
-    command = ["wrk", "-t2", f"-c{CLIENTS}", "-d600s", "--timeout", "30s", "-s", str(ROOT / "bench" / "wrk_replay.lua")]
-    wrk = subprocess.Popen(
-        [*command, f"http://127.0.0.1:{PORT}{path}", "--", str(requests), "2"], stdout=subprocess.PIPE, text=True
+    count = requests_write(
+        requests,
+        (
+            (
+                path,
+                {"License-Key": key, "Content-Type": "application/json"},
+                json.dumps({"fingerprint": fingerprint, "device_name": "bench"}),
+            )
+            for key, fingerprint in zip(keys, fingerprints, strict=True)
+        ),
     )
-    markers = [Path(f"{requests}.done.{thread}") for thread in range(2)]
-    while wrk.poll() is None and not all(marker.exists() for marker in markers):
-        time.sleep(0.05)
-    wrk.send_signal(signal.SIGINT)  # every answer is in: wrk reports at once instead of waiting out -d
-    stdout, _ = wrk.communicate()
-    line = next(line for line in stdout.splitlines() if line.startswith("BENCH_JSON "))
-    figures = json.loads(line.removeprefix("BENCH_JSON "))
-    errors = figures["non2xx"] + sum(figures[name] for name in ("connect", "read", "write", "timeout"))
+    figures = replay(f"http://127.0.0.1:{PORT}", requests, count=count, threads=2, connections=CLIENTS)
     return {
-        "rate": figures["planned"] / figures["seconds"],
-        "p50": figures["p50_us"] / 1000,
-        "p99": figures["p99_us"] / 1000,
-        "errors": errors,
-        "count": figures["planned"],
+        "rate": figures["per_second"],
+        "p50": figures["p50_ms"],
+        "p99": figures["p99_ms"],
+        "errors": figures["errors"],
+        "count": figures["answered"],
     }
 
 
