@@ -107,7 +107,7 @@ def channel_create_api(request: HttpRequest, payload: ChannelIn):
         rate_per_second=payload.rate_per_second,
         settings=payload.settings,
     )
-    return 201, channel
+    return Status(201, channel)
 
 
 @router.get("/channels/{channel_id}", response={200: ChannelOut, **ERROR_RESPONSES}, operation_id="channel_get")
@@ -213,7 +213,7 @@ def contact_list_api(request: HttpRequest, params: Query[PageIn], q: str = ""):
 
 @router.post("/contacts", response={201: ContactOut, **ERROR_RESPONSES}, operation_id="contact_create")
 def contact_create_api(request: HttpRequest, payload: ContactIn):
-    return 201, contact_create(ctx=ctx_of(request), name=payload.name, phone=payload.phone, email=payload.email)
+    return Status(201, contact_create(ctx=ctx_of(request), name=payload.name, phone=payload.phone, email=payload.email))
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, operation_id="contact_get")
@@ -247,7 +247,7 @@ def consent_grant_api(request: HttpRequest, contact_id: UUID, payload: ConsentIn
     consent = consent_grant(
         ctx=ctx_of(request), contact_id=contact_id, channel_id=payload.channel_id, source=payload.source
     )
-    return 201, consent
+    return Status(201, consent)
 
 
 # --- conversations -----------------------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def message_send_api(request: HttpRequest, conversation_id: UUID, payload: Messa
         one_time=payload.one_time,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    return 201, message
+    return Status(201, message)
 
 
 @router.post(
@@ -316,7 +316,7 @@ def message_send_api(request: HttpRequest, conversation_id: UUID, payload: Messa
 )
 def note_add_api(request: HttpRequest, conversation_id: UUID, payload: NoteIn):
     _own(request, Conversation, conversation_id)
-    return 201, conversation_note(ctx=ctx_of(request), conversation_id=conversation_id, body=payload.body)
+    return Status(201, conversation_note(ctx=ctx_of(request), conversation_id=conversation_id, body=payload.body))
 
 
 @router.get("/inbox/export", response={200: dict, **ERROR_RESPONSES}, operation_id="inbox_export")
@@ -332,7 +332,7 @@ def inbox_export_api(request: HttpRequest):
 # --- campaigns ---------------------------------------------------------------------------------------------------
 @router.post("/contact-lists", response={201: ContactListOut, **ERROR_RESPONSES}, operation_id="contact_list_create")
 def contact_list_create_api(request: HttpRequest, payload: ContactListIn):
-    return 201, campaign_services.contact_list_create(ctx=ctx_of(request), name=payload.name)
+    return Status(201, campaign_services.contact_list_create(ctx=ctx_of(request), name=payload.name))
 
 
 @router.post(
@@ -378,7 +378,7 @@ def campaign_list_api(request: HttpRequest, params: Query[PageIn]):
 
 @router.post("/campaigns", response={201: CampaignOut, **ERROR_RESPONSES}, operation_id="campaign_create")
 def campaign_create_api(request: HttpRequest, payload: CampaignIn):
-    return 201, campaign_services.campaign_create(ctx=ctx_of(request), **payload.dict())
+    return Status(201, campaign_services.campaign_create(ctx=ctx_of(request), **payload.dict()))
 
 
 @router.get(
@@ -434,13 +434,16 @@ def webhook_list_api(request: HttpRequest, params: Query[PageIn]):
 def webhook_create_api(request: HttpRequest, payload: WebhookIn):
     """Register an endpoint for message.created, conversation.updated and delivery.updated; HMAC-SHA256 signed."""
     endpoint, secret = webhook_endpoint_create(ctx=ctx_of(request), url=payload.url, events=payload.events)
-    return 201, {
-        "public_id": endpoint.public_id,
-        "url": endpoint.url,
-        "events": endpoint.events,
-        "is_active": endpoint.is_active,
-        "secret": secret,
-    }
+    return Status(
+        201,
+        {
+            "public_id": endpoint.public_id,
+            "url": endpoint.url,
+            "events": endpoint.events,
+            "is_active": endpoint.is_active,
+            "secret": secret,
+        },
+    )
 
 
 @router.post(
