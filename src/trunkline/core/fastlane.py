@@ -48,7 +48,7 @@ class Handed(Exception):
         self.scope_extra = scope_extra
 
 
-def language(accept: str) -> str:
+def preferred_language(accept: str) -> str:
     """The language Django's locale middleware would pick from an ``Accept-Language`` header."""
     for code, _quality in trans_real.parse_accept_lang_header(accept):
         if code == "*":
