@@ -60,6 +60,9 @@ class Channel(OrganizationScopedModel):
     )
     throttle_over_expected = models.BooleanField(_("throttle above the expected volume"), default=False)
     throttled_rate_per_second = models.DecimalField(max_digits=8, decimal_places=2, default=1)
+    # Set by the first inbound event stored while no processing is pending, cleared by the task when it starts: at
+    # most one inbound task waits per channel, however fast webhooks arrive (inbox.services.inbound).
+    inbound_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -101,7 +104,13 @@ class InboundEvent(OrganizationScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["channel", "event_key"], name="channels_inbound_event_once_per_key")
         ]
-        indexes = [models.Index(fields=["processed_at"], name="channels_inbound_unprocessed")]
+        indexes = [
+            models.Index(fields=["processed_at"], name="channels_inbound_unprocessed"),
+            # the batch processor's claim: a channel's unprocessed events in id order
+            models.Index(
+                fields=["channel", "id"], condition=models.Q(processed_at__isnull=True), name="channels_inbound_pending"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_key}"

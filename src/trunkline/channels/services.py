@@ -317,3 +317,19 @@ def inbound_event_keep(*, channel: Channel, kind: str, key: str, payload: dict[s
     """Store an event that arrived outside the inbox's own paths (a deliver_sm on a sending bind); the inbox's minute
     sweep processes it. True when new."""
     return inbound_event_store(channel=channel, kind=kind, event_key=key, payload=payload) is not None
+
+
+def channel_inbound_request(*, channel_id: int, at: datetime | None = None) -> bool:
+    """Mark that the channel has inbound events to process; True only when no request was pending before.
+
+    One conditional ``UPDATE … WHERE inbound_requested_at IS NULL``: of all the events stored while a request is
+    pending, only the first one's caller enqueues the processing task (``inbox.services.inbound``)."""
+    at = at or clock.now()
+    pending = Channel.objects.filter(pk=channel_id, inbound_requested_at__isnull=True)
+    return bool(pending.update(inbound_requested_at=at))
+
+
+def channel_inbound_request_clear(*, channel_id: int) -> None:
+    """The processing task has started: an event stored from now on requests processing again. Called before the
+    task claims anything, so no event is left between the last claim and the clearing."""
+    Channel.objects.filter(pk=channel_id, inbound_requested_at__isnull=False).update(inbound_requested_at=None)

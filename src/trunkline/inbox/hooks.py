@@ -8,11 +8,11 @@ view answers everything the lane hands on (refusals, other content types, errors
 from __future__ import annotations
 
 import logging
-from functools import cache, partial
+from functools import cache
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -66,12 +66,12 @@ def webhook_accept(*, channel: Channel, adapter: Adapter, kind: str, webhook: We
     """A webhook whose signature is verified: parsed, stored once, processing requested, and the answer the provider
     expects. The one way to accept a webhook: the Django view below and the ASGI fast lane (``inbox/fastlane.py``)
     both end here."""
-    from trunkline.inbox.tasks import inbound_event_process_task
+    from trunkline.inbox.services.inbound import inbound_processing_request
 
     parsed = adapter.parse(kind, webhook)
     event = inbound_event_store(channel=channel, kind=parsed.kind, event_key=parsed.event_key, payload=webhook.form)
     if event is not None:
-        transaction.on_commit(partial(inbound_event_process_task.enqueue, event_id=event.pk))
+        inbound_processing_request(channel_id=channel.pk)
     if channel.provider == "twilio" and kind == "message":
         return HttpResponse(EMPTY_TWIML, content_type="text/xml")
     return HttpResponse(status=204)

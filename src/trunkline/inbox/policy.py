@@ -88,3 +88,18 @@ def expected_daily_segments(channel: Channel) -> int:
     if planned is not None:
         return planned
     return int(getattr(settings, "INBOX_EXPECTED_DAILY_SEGMENTS", 10_000))
+
+
+def inbound_batch_size() -> int:
+    """How many inbound events one transaction of the batch processor claims (``inbox.services.inbound``)."""
+    return int(getattr(settings, "INBOX_INBOUND_BATCH", 200))
+
+
+def inbound_stale_after() -> timedelta:
+    """An inbound event still unprocessed this long after it arrived is processed by the minute sweep."""
+    return timedelta(seconds=int(getattr(settings, "INBOX_INBOUND_STALE_SECONDS", 30)))
+
+
+def inbound_sweep_limit() -> int:
+    """Most stale inbound events one run of the minute sweep processes per channel."""
+    return int(getattr(settings, "INBOX_INBOUND_SWEEP_LIMIT", 500))

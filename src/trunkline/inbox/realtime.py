@@ -43,3 +43,21 @@ def push(organization_id: int, payload: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group_for(organization_id), {"type": "inbox.event", "payload": payload})
     except Exception:  # a dead channel layer must not fail the write that already committed
         logger.warning("inbox push failed", exc_info=True)
+
+
+def push_many(organization_id: int, payloads: list[dict[str, Any]]) -> None:
+    """``push`` for many events of one organisation, in order, entering the event loop once (a batch of inbound
+    messages pays one ``async_to_sync``, not one per message)."""
+    layer = get_channel_layer()
+    if layer is None or not payloads:
+        return
+    group = group_for(organization_id)
+
+    async def send_all() -> None:
+        for payload in payloads:
+            await layer.group_send(group, {"type": "inbox.event", "payload": payload})
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # a dead channel layer must not fail the write that already committed
+        logger.warning("inbox push failed", exc_info=True)

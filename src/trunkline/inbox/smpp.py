@@ -1,9 +1,8 @@
 """The inbox side of SMPP sessions: every ``deliver_sm`` a channel's bind receives is stored once by its event key and
-processed by ``inbound_event_process_task``, the same pipeline the Twilio webhooks feed."""
+processed in batches by ``inbound_events_process_task``, the same pipeline the Twilio webhooks feed."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -16,13 +15,13 @@ from trunkline.inbox import policy
 
 
 def smpp_event_store(*, channel: Channel, kind: str, event_key: str, payload: dict[str, Any]) -> bool:
-    """Keep one received ``deliver_sm`` (a duplicate is ignored) and enqueue its processing; True when new."""
-    from trunkline.inbox.tasks import inbound_event_process_task
+    """Keep one received ``deliver_sm`` (a duplicate is ignored) and have it processed; True when new."""
+    from trunkline.inbox.services.inbound import inbound_processing_request
 
     with transaction.atomic():
         event = inbound_event_store(channel=channel, kind=kind, event_key=event_key, payload=payload)
         if event is not None:
-            transaction.on_commit(partial(inbound_event_process_task.enqueue, event_id=event.pk))
+            inbound_processing_request(channel_id=channel.pk)
     return event is not None
 
 

@@ -1,21 +1,29 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from crontask import cron
 from django.db.models import Q
 from django.tasks import task
 
 from trunkline.channels.models import InboundEvent
 from trunkline.core import clock
+from trunkline.inbox import policy
 from trunkline.inbox.models import Campaign, CampaignStatus, Delivery, DeliveryState, WebhookDelivery
+from trunkline.inbox.services.inbound import inbound_events_drain
 from trunkline.inbox.services.messages import inbound_event_process
 from trunkline.inbox.services.outbox import delivery_recover, delivery_send
 from trunkline.inbox.services.webhooks import webhook_deliver
 
 
 @task()
+def inbound_events_process_task(*, channel_id: int) -> int:
+    """Process the channel's stored inbound events in batches until none are left (``inbound_processing_request``
+    enqueues it: at most one waits per channel)."""
+    return inbound_events_drain(channel_id=channel_id)
+
+
+@task()
 def inbound_event_process_task(*, event_id: int) -> str:
+    """One event (the queue of a release before batches may still hold these)."""
     return str(inbound_event_process(event_id=event_id).processed_at)
 
 
@@ -48,10 +56,10 @@ def inbox_retry_due_task() -> int:
     for delivery_id in due.values_list("pk", flat=True)[:500]:
         delivery_send(delivery_id=delivery_id, at=now)
         done += 1
-    stale_events = InboundEvent.objects.filter(processed_at=None, received_at__lte=now - timedelta(seconds=30))
-    for event_id in stale_events.values_list("pk", flat=True)[:500]:
-        inbound_event_process(event_id=event_id, at=now)
-        done += 1
+    stale_events = InboundEvent.objects.filter(processed_at=None, received_at__lte=now - policy.inbound_stale_after())
+    for channel_id in sorted(set(stale_events.values_list("channel_id", flat=True))):
+        # in batches; draining also clears a request whose task was lost, so the next event kicks a new one
+        done += inbound_events_drain(channel_id=channel_id, at=now, max_events=policy.inbound_sweep_limit())
     for webhook_id in WebhookDelivery.objects.filter(state="pending", next_attempt_at__lte=now).values_list(
         "pk", flat=True
     )[:500]:

@@ -403,6 +403,9 @@ def inbound_message_record(
     """Append an inbound SMS (MMS: with its media as attachments) to the contact's conversation; STOP/START/HELP act
     from the moment received."""
     contact = contact_for_phone(organization=channel.organization, phone=message.sender)
+    # the contact's lock orders us after a batch recording the same sender (inbox.services.inbound): one open
+    # conversation, never two
+    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk", flat=True).first()
     conversation = _conversation_for(contact=contact, channel=channel)
     try:
         with transaction.atomic():

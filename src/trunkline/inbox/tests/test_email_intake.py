@@ -1,5 +1,6 @@
 """Inbound email reaches processing: the IMAP command and the SMTP receiver store through ``inbound_email_accept``,
-which enqueues ``inbound_event_process_task`` once the event is committed (and only for a new event)."""
+which has the channel's events processed (``inbound_events_process_task``) once the event is committed — only for a
+new event, and only when no processing is already waiting for the channel."""
 
 from __future__ import annotations
 
@@ -21,11 +22,11 @@ from trunkline.inbox.testing import ctx_for
 from trunkline.testing.factories import member
 
 pytestmark = pytest.mark.django_db
-TASK = "trunkline.inbox.tasks.inbound_event_process_task"
+TASK = "trunkline.inbox.tasks.inbound_events_process_task"
 
 
-def queued_event_ids() -> list[int]:
-    return [row.args_kwargs["kwargs"]["event_id"] for row in DBTaskResult.objects.filter(task_path=TASK)]
+def queued_channel_ids() -> list[int]:
+    return [row.args_kwargs["kwargs"]["channel_id"] for row in DBTaskResult.objects.filter(task_path=TASK)]
 
 
 @pytest.mark.task_queue
@@ -45,7 +46,7 @@ def test_the_imap_command_stores_new_mail_and_queues_its_processing(mail_servers
     event = InboundEvent.objects.get()
     assert out.getvalue() == "1 new messages\n"
     assert again.getvalue() == "0 new messages\n"
-    assert queued_event_ids() == [event.pk]
+    assert queued_channel_ids() == [event.channel_id]
 
 
 @pytest.mark.task_queue
@@ -77,7 +78,7 @@ def test_the_smtp_receiver_queues_processing_once_per_new_message(django_capture
 
     with django_capture_on_commit_callbacks(execute=True):
         async_to_sync(run)()
-    assert queued_event_ids() == [InboundEvent.objects.get().pk]
+    assert queued_channel_ids() == [InboundEvent.objects.get().channel_id]
 
 
 def test_an_email_channel_is_connected_through_the_api_and_its_secrets_stay_hidden():
