@@ -57,7 +57,7 @@ def inbox_retry_due_task() -> int:
         delivery_send(delivery_id=delivery_id, at=now)
         done += 1
     stale_events = InboundEvent.objects.filter(processed_at=None, received_at__lte=now - policy.inbound_stale_after())
-    for channel_id in sorted(set(stale_events.values_list("channel_id", flat=True))):
+    for channel_id in list(stale_events.order_by("channel_id").values_list("channel_id", flat=True).distinct()):
         # in batches; draining also clears a request whose task was lost, so the next event kicks a new one
         done += inbound_events_drain(channel_id=channel_id, at=now, max_events=policy.inbound_sweep_limit())
     for webhook_id in WebhookDelivery.objects.filter(state="pending", next_attempt_at__lte=now).values_list(
