@@ -113,7 +113,8 @@ def test_a_signed_inbound_sms_is_answered_in_the_lane_exactly_as_the_view_answer
     }
     assert len(headers["x-request-id"]) == 32
     assert InboundEvent.objects.filter(channel=channel, kind="message").count() == 2
-    assert DBTaskResult.objects.filter(task_path__endswith="inbound_event_process_task").count() == 2
+    # the two events wait for one task: the channel's batch processor (inbox.services.inbound)
+    assert DBTaskResult.objects.filter(task_path__endswith="inbound_events_process_task").count() == 1
 
 
 def test_a_status_callback_is_answered_in_the_lane_with_the_views_204(standin, channel):
