@@ -12,7 +12,7 @@ Inbound measures what production runs (``Procfile``): uvicorn with ``--web-worke
 (ADR 0009), and ``--task-workers`` ``manage.py db_worker`` processes doing the processing (contact, conversation,
 message) while the load runs. The load generator is ``wrk`` (Debian package) replaying ``--webhooks`` distinct
 Twilio inbound webhooks, each from its own sender, pre-signed with the stand-in's signer into a file before the
-clock starts, each sent exactly once (``bench/inbox_webhooks.lua``). After the load the bench waits until every event
+clock starts, each sent exactly once (``bench/replay.py``). After the load the bench waits until every event
 is processed, then prints: webhook answers per second and HTTP p50/p99 (per request, from wrk); end-to-end messages
 per second (events processed ÷ (last ``processed_at`` − first ``received_at``)) and end-to-end latency p50/p99
 (``processed_at`` − ``received_at``); CPU milliseconds per webhook of the web processes, the task workers and the
@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
+
+from replay import replay, requests_write  # bench/replay.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -212,45 +214,6 @@ def wait_for_server(port: int, server: subprocess.Popen[bytes], log: Path) -> No
     raise SystemExit(f"the server did not start; see {log}")
 
 
-def run_wrk(port: int, webhooks: Path, *, count: int, threads: int, connections: int) -> dict:
-    """Replay every webhook once; SIGINT wrk as soon as its threads are done (or at the deadline)."""
-    deadline = 60 + count // 20
-    command = [
-        "wrk",
-        "-t",
-        str(threads),
-        "-c",
-        str(connections),
-        "-d",
-        f"{deadline}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(ROOT / "bench" / "inbox_webhooks.lua"),
-        f"http://127.0.0.1:{port}",
-        "--",
-        str(webhooks),
-        str(threads),
-    ]
-    wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    started = time.monotonic()
-    time.sleep(0.5)
-    while wrk.poll() is None:
-        try:
-            alone = len(os.listdir(f"/proc/{wrk.pid}/task")) == 1  # only wrk's main thread is left
-        except OSError:
-            break
-        if alone or time.monotonic() - started > deadline:
-            wrk.send_signal(signal.SIGINT)
-            break
-        time.sleep(0.05)
-    output, _ = wrk.communicate(timeout=60)
-    line = next((line for line in output.splitlines() if line.startswith("BENCH_JSON ")), None)
-    if line is None:
-        raise SystemExit(f"wrk gave no result:\n{output}")
-    return json.loads(line.removeprefix("BENCH_JSON "))
-
-
 CHANNEL = "channel_id = (SELECT id FROM messaging_channels_channel WHERE public_id = %(channel)s)"
 
 
@@ -279,9 +242,13 @@ def bench_inbound(
 
     base_url = f"http://127.0.0.1:{port}"
     bodies = out / "webhooks.tsv"
-    with bodies.open("w") as file:
-        for line in signed_webhooks(channel_id=info["channel"], base_url=base_url, count=webhooks):
-            file.write("\t".join(line) + "\n")
+    requests_write(
+        bodies,
+        (
+            (path, {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}, body)
+            for path, signature, body in signed_webhooks(channel_id=info["channel"], base_url=base_url, count=webhooks)
+        ),
+    )
     server_log = out / "server.log"
     server = subprocess.Popen(
         [
@@ -324,7 +291,7 @@ def bench_inbound(
         worker_pids = [worker.pid for worker in workers]
         backends_before = {pid: cpu_seconds([pid]) for pid in database_backends(database)}
         web_before, workers_before = cpu_seconds(web_pids), cpu_seconds(worker_pids)
-        http = run_wrk(port, bodies, count=webhooks, threads=threads, connections=connections)
+        http = replay(base_url, bodies, count=webhooks, threads=threads, connections=connections)
         web_cpu = cpu_seconds(web_pids) - web_before
         with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection, connection.cursor() as cursor:
             deadline = time.monotonic() + 120 + webhooks / 20

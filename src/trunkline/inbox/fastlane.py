@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import QueryDict
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_header_parameters
@@ -90,7 +91,10 @@ class WebhookFastLane(FastLane[HookRoute]):
         content_type, params = parse_header_parameters(webhook_headers.get("content-type", ""))
         if content_type != FORM or params.get("charset", "utf-8").lower() != "utf-8":
             raise Handed()  # Django parses (or refuses) other forms itself
-        form: dict[str, Any] = dict(QueryDict(body, encoding="utf-8").lists())
+        try:
+            form: dict[str, Any] = dict(QueryDict(body, encoding="utf-8").lists())
+        except TooManyFieldsSent:
+            raise Handed() from None  # Django's 400
         channel = webhook_channel(provider=provider, channel_id=channel_id)
         if channel is None:
             raise Handed()  # Django's 404

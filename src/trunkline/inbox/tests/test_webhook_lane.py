@@ -218,3 +218,13 @@ def test_the_application_puts_the_lane_in_front_of_django(standin, channel):
     status, headers, body = inbound(standin, channel, app=application)
     assert (status, headers["content-type"], body) == (200, "text/xml", EMPTY_TWIML.encode())
     assert InboundEvent.objects.count() == 1
+
+
+def test_a_form_with_too_many_fields_is_refused_by_django(standin, channel, settings):
+    """More fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: handed on, Django answers 400 and nothing is stored."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    recording = Recording()
+    params = standin.inbound(sender=CUSTOMER, to=SENDER, body="hi")
+    assert signed(WebhookFastLane(recording), standin, hook_url(channel), params)[0] == 400
+    assert len(recording.handed) == 1
+    assert InboundEvent.objects.count() == 0
