@@ -67,6 +67,8 @@ def environment(backend: str) -> dict[str, str]:
         "LICENSING_RATES": "activate=100/s,100000/s;validate=100000/s,100000/s",
         "PYTHONPATH": str(ROOT / "src"),
     }
+    if "LICENSING_API_THREADS" in os.environ:  # the fast lane's threads per worker, to compare
+        env["LICENSING_API_THREADS"] = os.environ["LICENSING_API_THREADS"]
     if backend == "postgresql":
         env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
         env["DATABASE_POOL_SIZE"] = "20"
