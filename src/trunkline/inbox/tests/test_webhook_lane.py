@@ -16,7 +16,7 @@ from trunkline.channels.models import Channel, ChannelStatus, InboundEvent
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.core.fastlane import replay
 from trunkline.inbox.fastlane import WebhookFastLane
-from trunkline.inbox.hooks import EMPTY_TWIML
+from trunkline.inbox.hooks import EMPTY_TWIML, webhook_channel
 from trunkline.inbox.tests.conftest import CUSTOMER, SENDER, hook_url
 
 # The lane's worker threads must see committed rows; processing stays queued (the lane only requests it).
@@ -228,3 +228,15 @@ def test_a_form_with_too_many_fields_is_refused_by_django(standin, channel, sett
     assert signed(WebhookFastLane(recording), standin, hook_url(channel), params)[0] == 400
     assert len(recording.handed) == 1
     assert InboundEvent.objects.count() == 0
+
+
+def test_the_webhooks_channel_is_read_whole_in_one_statement(channel, django_assert_num_queries):
+    """``webhook_channel`` gives the channel exactly as the ORM loads it, in one query; another provider's: None."""
+    with django_assert_num_queries(1):
+        found = webhook_channel(provider="twilio", channel_id=channel.public_id)
+    fields = [field.attname for field in Channel._meta.concrete_fields]
+    loaded = Channel.objects.get(pk=channel.pk)
+    assert found is not None
+    assert {name: getattr(found, name) for name in fields} == {name: getattr(loaded, name) for name in fields}
+    assert found.credentials == loaded.credentials
+    assert webhook_channel(provider="smpp", channel_id=channel.public_id) is None
