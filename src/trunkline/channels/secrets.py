@@ -4,7 +4,7 @@ a key is generated once into ``var/secrets_key`` (production refuses to start wi
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,18 @@ def encrypt(values: dict[str, Any]) -> str:
 
 
 def decrypt(token: str) -> dict[str, Any]:
+    """The credentials of ``token``, a fresh dict each call (callers may change it)."""
     if not token:
         return {}
+    return json.loads(_plaintext(token, secrets_key()))
+
+
+@lru_cache(maxsize=1024)
+def _plaintext(token: str, key: str) -> bytes:
+    """Decrypted once per process and token: every webhook verifies its signature with the channel's credentials,
+    and Fernet's decryption was a tenth of the webhook lane's CPU. A changed credential is a new token; the key is
+    part of the cache key, so a rotated key never answers from the old one."""
     try:
-        return json.loads(_fernet(secrets_key()).decrypt(token.encode()))
+        return _fernet(key).decrypt(token.encode())
     except InvalidToken as error:
         raise ImproperlyConfigured("Channel credentials cannot be decrypted: TRUNKLINE_SECRETS_KEY changed?") from error

@@ -19,6 +19,7 @@ from trunkline.channels.email_settings import email_settings_clean
 from trunkline.channels.models import Channel, ChannelKind, ChannelStatus, InboundEvent, Provider
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
+from trunkline.core.db import prepared_rows
 from trunkline.core.errors import ValidationFailedError
 
 
@@ -271,12 +272,10 @@ def inbound_event_store(
     placeholders = ", ".join(["%s"] * len(fields))
     conflict = f"ON CONFLICT ({quote('channel_id')}, {quote('event_key')}) DO NOTHING RETURNING {quote('id')}"
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}"  # noqa: S608 (model's names, quoted)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
+    inserted = prepared_rows(sql, values, using=connection.alias)
+    if not inserted:
         return None
-    event.pk = row[0]
+    event.pk = inserted[0][0]
     event._state.adding = False
     event._state.db = connection.alias
     return event
@@ -325,8 +324,15 @@ def channel_inbound_request(*, channel_id: int, at: datetime | None = None) -> b
     One conditional ``UPDATE … WHERE inbound_requested_at IS NULL``: of all the events stored while a request is
     pending, only the first one's caller enqueues the processing task (``inbox.services.inbound``)."""
     at = at or clock.now()
-    pending = Channel.objects.filter(pk=channel_id, inbound_requested_at__isnull=True)
-    return bool(pending.update(inbound_requested_at=at))
+    connection = connections[Channel.objects.db]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Channel._meta.db_table)} SET {quote('inbound_requested_at')} = %s "  # noqa: S608 (model's names)
+        f"WHERE {quote('id')} = %s AND {quote('inbound_requested_at')} IS NULL RETURNING {quote('id')}"
+    )
+    # a raw statement, prepared on each connection (core.db): every webhook runs it, and the ORM compiled it anew
+    updated = prepared_rows(sql, [connection.ops.adapt_datetimefield_value(at), channel_id], using=connection.alias)
+    return bool(updated)
 
 
 def channel_inbound_request_clear(*, channel_id: int) -> None:

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
+from urllib.parse import parse_qsl
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
-from django.http import QueryDict
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.http import parse_header_parameters
 
@@ -64,6 +63,25 @@ def request_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return {name: ("; " if name == "cookie" else ",").join(parts) for name, parts in values.items()}
 
 
+def form_lists(body: bytes) -> dict[str, list[str]]:
+    """``dict(QueryDict(body, encoding="utf-8").lists())`` without building the QueryDict (its per-field list
+    bookkeeping was a quarter of the lane's CPU): the same decoding, the same ``parse_qsl`` call, the same limit on
+    the number of fields (``TooManyFieldsSent``)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("iso-8859-1")  # as QueryDict falls back
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    form: dict[str, list[str]] = {}
+    try:
+        fields = parse_qsl(text, keep_blank_values=True, encoding="utf-8", max_num_fields=limit)
+    except ValueError as error:
+        raise TooManyFieldsSent(str(error)) from None
+    for name, value in fields:
+        form.setdefault(name, []).append(value)
+    return form
+
+
 class WebhookFastLane(FastLane[HookRoute]):
     """ASGI middleware in front of Django: answers Twilio's signed inbound messages and status callbacks."""
 
@@ -92,7 +110,7 @@ class WebhookFastLane(FastLane[HookRoute]):
         if content_type != FORM or params.get("charset", "utf-8").lower() != "utf-8":
             raise Handed()  # Django parses (or refuses) other forms itself
         try:
-            form: dict[str, Any] = dict(QueryDict(body, encoding="utf-8").lists())
+            form = form_lists(body)
         except TooManyFieldsSent:
             raise Handed() from None  # Django's 400
         channel = webhook_channel(provider=provider, channel_id=channel_id)

@@ -22,6 +22,7 @@ from trunkline.channels.adapters import adapter_for
 from trunkline.channels.adapters.base import Adapter, WebhookRequest
 from trunkline.channels.models import Channel, ChannelStatus
 from trunkline.channels.services import inbound_event_store
+from trunkline.core.db import prepared_rows
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -31,18 +32,17 @@ def webhook_channel(*, provider: str, channel_id: UUID) -> Channel | None:
     """The active channel of ``provider`` a webhook is addressed to, in one statement; None for an unknown, another
     provider's or a disabled channel (its webhooks answer 404).
 
-    The statement and the row's conversions are prepared once per database (``_channel_query``): compiling the same
-    ORM query, and resolving a raw query's columns, for every webhook cost more CPU than the rest of the lookup."""
+    The statement and the row's conversions are built once per database (``_channel_query``): compiling the same
+    ORM query, and resolving a raw query's columns, for every webhook cost more CPU than the rest of the lookup; the
+    statement is prepared on each connection (``core.db``)."""
     alias = Channel.objects.db
     connection = connections[alias]
     sql, attnames, converters = _channel_query(alias)
     public_id = Channel._meta.get_field("public_id").get_db_prep_value(channel_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [public_id, provider, ChannelStatus.ACTIVE.value])
-        row = cursor.fetchone()
-    if row is None:
+    found = prepared_rows(sql, [public_id, provider, ChannelStatus.ACTIVE.value], using=alias)
+    if not found:
         return None
-    values = list(row)
+    values = list(found[0])
     for index, functions, expression in converters:  # what the ORM's compiler applies to each value
         for convert in functions:
             values[index] = convert(values[index], expression, connection)

@@ -29,11 +29,11 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 
 from trunkline.audit.services import audit_insert_parts
 from trunkline.commerce.models import Product
+from trunkline.core.db import prepared_rows
 from trunkline.core.ids import new_public_id
 from trunkline.licensing.models import Activation, ActivationMethod, License, LicenseKind, LicenseStatus
 from trunkline.licensing.services.pools import policy_values_for
@@ -100,24 +100,6 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _fetch(sql: str, params: list[Any], *, rows: bool = True) -> list[tuple[Any, ...]]:
-    """Run one hot-path statement and fetch its rows (``rows=False``: a statement that returns none). On PostgreSQL
-    the cursor binds parameters on the server, so psycopg prepares the statement once it has run a few times on a
-    connection (``prepare_threshold``): parsing and planning the license read and the insert CTE anew on every call
-    were two thirds of PostgreSQL's CPU per activation (the ORM's cursors bind on the client and never prepare), and
-    binding in the driver cost the Python side too. Still Django's cursor wrapper: its error translation, execute
-    wrappers and query log apply."""
-    db = connections[DEFAULT_DB_ALIAS]  # one look-up: the ``connection`` proxy resolves per attribute
-    if db.vendor == "postgresql":
-        db.ensure_connection()
-        cursor = db._prepare_cursor(psycopg.Cursor(db.connection))  # type: ignore[attr-defined]  # Django's wrapping
-    else:
-        cursor = db.cursor()
-    with cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if rows else []
-
-
 def _datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -137,7 +119,7 @@ def license_row(key_hash: str, *, fingerprint_hash: str | None = None) -> Licens
         "WHERE l.key_hash = %s"
     )
     params = [fingerprint_hash, key_hash] if fingerprint_hash is not None else [key_hash]
-    rows = _fetch(sql, params)
+    rows = prepared_rows(sql, params)
     if not rows:
         return None
     first = rows[0]
@@ -226,7 +208,7 @@ def activation_bind(
             f"audited AS (INSERT INTO {audit_table} ({audit_columns}) SELECT {placeholders} FROM bound) "
             "SELECT id FROM bound"
         )
-        inserted = _fetch(sql, [*activation_params, *where_params, *audit_params])
+        inserted = prepared_rows(sql, [*activation_params, *where_params, *audit_params])
         return public_id if inserted else None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"{insert} ON CONFLICT DO NOTHING RETURNING id", [*activation_params, *where_params])
@@ -246,14 +228,14 @@ def activation_touch(*, license: LicenseRow, key_hash: str, activation_id: int, 
         "WHERE id = %s AND ended_at IS NULL AND EXISTS "
         f"(SELECT 1 FROM {tables['license']} l WHERE {_usable_license_sql(tables)}) RETURNING id"
     )
-    return bool(_fetch(sql, [now, now, activation_id, license.id, key_hash, LicenseStatus.ACTIVE.value, now]))
+    return bool(prepared_rows(sql, [now, now, activation_id, license.id, key_hash, LicenseStatus.ACTIVE.value, now]))
 
 
 def license_validated(*, license: LicenseRow, at: datetime, stale_before: datetime) -> None:
     """Note the validation time, at most once per staleness window (a conditional UPDATE, usually skipped)."""
     if license.last_validated_at is not None and license.last_validated_at >= stale_before:
         return
-    _fetch(
+    prepared_rows(
         f"UPDATE {_tables()['license']} SET last_validated_at = %s "  # noqa: S608
         "WHERE id = %s AND (last_validated_at IS NULL OR last_validated_at < %s)",
         [_datetime(at), license.id, _datetime(stale_before)],
