@@ -70,7 +70,7 @@ def setup():
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PUBLIC_URL = "http://testserver"
     # the connection pool, as in production (TRUNKLINE_ENV=test has none: a new connection for every request)
-    settings.DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 4}}
+    settings.DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 4}
     django.setup()
 
 
@@ -126,6 +126,8 @@ def production_environment(port: int, var_dir: Path) -> dict[str, str]:
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "DATABASE_POOL_SIZE": "10",
         "PYTHONPATH": str(ROOT / "src"),
+        # the webhook lane's threads per web process, to compare (the default when unset)
+        **{name: os.environ[name] for name in ("INBOX_WEBHOOK_LANE_THREADS",) if name in os.environ},
     }
 
 
@@ -277,7 +279,7 @@ def bench_inbound(
         for n in range(task_workers):  # as the Procfile's worker line
             workers.append(
                 subprocess.Popen(
-                    [PYTHON, "manage.py", "db_worker", "--interval", "1", "--no-reload"],
+                    [PYTHON, "manage.py", "db_worker", "--interval", "0.2", "--no-reload"],
                     env=env,
                     cwd=ROOT,
                     stdout=(out / f"worker-{n}.log").open("wb"),

@@ -43,7 +43,7 @@ def setup() -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.PUBLIC_URL = "http://testserver"
     if os.environ.get("BENCH_POOL", "1") == "1":  # as in production (TRUNKLINE_ENV=test opens one per request)
-        settings.DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 4}}
+        settings.DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 4}
     django.setup()
 
 

@@ -89,8 +89,8 @@ class WebhookFastLane(FastLane[HookRoute]):
     max_body = 64 * 1024  # a long SMS with media links is a few kilobytes
 
     def __init__(self, app: ASGIApp, *, threads: int | None = None) -> None:
-        # threads per web process (each holds a database connection while it answers); a setting, 8 if unset
-        threads = threads or int(getattr(settings, "INBOX_WEBHOOK_LANE_THREADS", 8))
+        # threads per web process (each holds a database connection while it answers)
+        threads = threads or settings.INBOX_WEBHOOK_LANE_THREADS
         super().__init__(app, threads=threads, thread_name_prefix="webhooks")
 
     def route(self, scope: Scope) -> HookRoute | None:

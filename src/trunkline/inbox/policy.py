@@ -95,6 +95,11 @@ def inbound_batch_size() -> int:
     return int(getattr(settings, "INBOX_INBOUND_BATCH", 200))
 
 
+def inbound_gather_seconds() -> float:
+    """How long the batch processor lets events gather after a batch that was not full, before claiming again."""
+    return float(getattr(settings, "INBOX_INBOUND_GATHER_SECONDS", 0.05))
+
+
 def inbound_stale_after() -> timedelta:
     """An inbound event still unprocessed this long after it arrived is processed by the minute sweep."""
     return timedelta(seconds=int(getattr(settings, "INBOX_INBOUND_STALE_SECONDS", 30)))

@@ -269,6 +269,32 @@ def test_the_hook_view_processes_through_the_channel_task(inbound):
     assert InboundEvent.objects.filter(processed_at=None).count() == 0
 
 
+def test_after_a_batch_that_was_not_full_the_task_lets_events_gather_then_claims_them(admin, settings, monkeypatch):
+    """A steady stream is taken in batches of what arrived meanwhile: after a batch short of the limit the task
+    waits INBOX_INBOUND_GATHER_SECONDS, and what was stored during the wait is claimed by the same task; it stops at
+    the first empty claim."""
+    from trunkline.inbox.services import inbound
+
+    settings.INBOX_INBOUND_GATHER_SECONDS = 0.05
+    channel = twilio_channel(admin)
+    sms(channel, "SM1", "+359888000001", "first")
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the wait: a message arrives meanwhile, then none
+        waits.append(seconds)
+        if len(waits) == 1:
+            sms(channel, "SM2", "+359888000002", "during the wait")
+
+    monkeypatch.setattr(inbound.time, "sleep", sleep)
+    assert inbound_events_drain(channel_id=channel.pk) == 2
+    assert waits == [0.05, 0.05]
+    assert list(Message.objects.order_by("id").values_list("body", flat=True)) == ["first", "during the wait"]
+    settings.INBOX_INBOUND_GATHER_SECONDS = 0
+    sms(channel, "SM3", "+359888000003", "no wait")
+    assert inbound_events_drain(channel_id=channel.pk) == 1
+    assert len(waits) == 2
+
+
 def test_the_minute_sweep_processes_events_whose_task_was_lost(admin):
     """An event whose task never ran (its request still set) is processed by the sweep 30 s later, in a batch, and
     the request is cleared so the next event queues a task again."""
