@@ -17,6 +17,7 @@ from trunkline.channels.adapters import SUPPORTED_PROVIDERS
 from trunkline.channels.domain.email import event_key_for
 from trunkline.channels.email_settings import email_settings_clean
 from trunkline.channels.models import Channel, ChannelKind, ChannelStatus, InboundEvent, Provider
+from trunkline.channels.signals import inbound_event_kept
 from trunkline.core import clock
 from trunkline.core.context import RequestContext, require_scope
 from trunkline.core.db import prepared_rows
@@ -313,9 +314,12 @@ def inbound_email_store(
 
 
 def inbound_event_keep(*, channel: Channel, kind: str, key: str, payload: dict[str, Any]) -> bool:
-    """Store an event that arrived outside the inbox's own paths (a deliver_sm on a sending bind); the inbox's minute
-    sweep processes it. True when new."""
-    return inbound_event_store(channel=channel, kind=kind, event_key=key, payload=payload) is not None
+    """Store an event that arrived outside the inbox's own paths (a deliver_sm on a sending bind) and announce it
+    (``signals.inbound_event_kept``), so the inbox has it processed as it would a webhook's. True when new."""
+    if inbound_event_store(channel=channel, kind=kind, event_key=key, payload=payload) is None:
+        return False
+    inbound_event_kept.send(sender=Channel, channel_id=channel.pk)
+    return True
 
 
 def channel_inbound_request(*, channel_id: int, at: datetime | None = None) -> bool:

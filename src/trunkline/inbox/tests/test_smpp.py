@@ -13,7 +13,8 @@ from trunkline.channels.smpp_session import SmppSession
 from trunkline.channels.standins.smpp import Chaos, SmppStandIn
 from trunkline.core import clock
 from trunkline.inbox.models import Consent, Delivery, Message, UsageRecord
-from trunkline.inbox.services.messages import conversation_reply
+from trunkline.inbox.services.contacts import contact_for_phone
+from trunkline.inbox.services.messages import conversation_open, conversation_reply
 from trunkline.inbox.services.outbox import deliveries_send_batch, delivery_send
 from trunkline.inbox.smpp import smpp_session_for
 from trunkline.testing.factories import ctx_for
@@ -456,3 +457,38 @@ def test_concurrent_receipts_of_all_parts_end_delivered_once(admin, smpp_channel
     message.refresh_from_db()
     assert message.status == "delivered"
     assert history(message).count("delivered") == 1
+
+
+def test_a_receipt_on_a_transceiver_sending_bind_is_processed_at_once(admin, smsc, django_capture_on_commit_callbacks):
+    """With send_bind = transceiver and no session bound, the SMSC delivers receipts on the bind a campaign batch
+    sends on: each is kept and announced, and the inbox processes it at once, not 30 s later in the minute sweep."""
+    channel = channel_create(
+        ctx=ctx_for(admin),
+        name="SMSC (transceiver only)",
+        provider="smpp",
+        sender=SENDER,
+        account_id="trunkline",
+        credentials={"password": "standin8"},
+        settings={"host": "127.0.0.1", "port": smsc.port, "response_timeout_seconds": 5, "send_bind": "transceiver"},
+        identification_name="Sofia Dental",
+        identification_contact="+359 2 123 4567",
+    )
+    customers = [f"+35988812345{number}" for number in range(3)]
+    conversations = [
+        conversation_open(
+            ctx=ctx_for(admin),
+            contact_id=contact_for_phone(organization=admin.organization, phone=phone).public_id,
+            channel_id=channel.public_id,
+        )
+        for phone in customers
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        replies = [reply(admin, conversation, body="Reminder") for conversation in conversations]
+    with django_capture_on_commit_callbacks(execute=True):  # the processing the kept receipts request runs inline
+        sent = deliveries_send_batch(channel=channel, delivery_ids=list(Delivery.objects.values_list("pk", flat=True)))
+    assert sent == {"accepted": 3, "retry": 0, "failed": 0}
+    kept = InboundEvent.objects.filter(channel=channel, kind="status")
+    assert kept.exists()  # receipts of the first sends reached the sending bind while later ones were sent
+    assert not kept.filter(processed_at=None).exists()
+    delivered = [message for message in replies if (message.refresh_from_db() or message.status == "delivered")]
+    assert len(delivered) == kept.count()
