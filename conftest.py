@@ -8,6 +8,22 @@ import pytest
 pytest_plugins = ["trunkline.channels.testing_mail"]
 
 
+POSTGRES_ONLY = "Needs PostgreSQL (row locks, SKIP LOCKED, concurrent writers); SQLite serialises writers. CI runs it."
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgres_only(reason=...)`` skips the test on SQLite with its reason (or a general one): the
+    marker is the one place that decides, instead of a check at the top of each test."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", POSTGRES_ONLY)))
+
+
 @pytest.fixture(autouse=True)
 def _tasks_run_immediately(settings, request):
     """Tasks run at once in tests, unless a test asks for the real database queue (marker ``task_queue``)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from asgi_server import asgi_live_server
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -44,14 +43,12 @@ def poll(predicate, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.browser
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only(
+    reason="The ASGI server's per-request threads would share SQLite's one in-memory test connection (racy); "
+    "CI runs this test on PostgreSQL."
+)
 def test_an_inbound_sms_appears_live_and_a_reply_reaches_the_provider(page: Page, asgi_url, standin):
     """A signed inbound SMS shows in the open inbox without a reload; the composer counts segments; the reply goes."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "The ASGI server's per-request threads would share SQLite's one in-memory test connection (racy); "
-            "CI runs this test on PostgreSQL."
-        )
     settings.PUBLIC_URL = asgi_url
     admin = member(kind="customer", role="admin", accepted_terms=True)
     channel = channel_create(

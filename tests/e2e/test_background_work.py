@@ -14,7 +14,6 @@ from crontask import scheduler
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from trunkline.accounts.models import ApiKey, IdempotencyRecord
@@ -63,13 +62,11 @@ def test_the_purge_job_is_scheduled_and_forgets_only_what_expired():
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only(reason="SQLite has no row locks to skip; the embedded setup runs one worker (see docs/adr).")
 @pytest.mark.task_queue
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_run_the_same_task():
     """On PostgreSQL two worker processes drain one queue; every task runs exactly once (SKIP LOCKED)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks to skip; the embedded setup runs one worker (see docs/adr).")
     admin = member(role="admin")
     memberships = [member(organization=admin.organization, role="agent") for _ in range(40)]
     for membership in memberships:

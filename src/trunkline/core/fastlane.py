@@ -20,6 +20,7 @@ import contextvars
 import logging
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -113,7 +114,7 @@ def security_headers(secure: bool, *, frame_options: bool = True) -> list[tuple[
     return headers
 
 
-class FastLane[Route]:
+class FastLane[Route](ABC):
     """ASGI middleware in front of Django: takes the requests ``route`` recognises, hands everything else on untouched.
 
     A lane says which requests are its own (``route``, on the event loop: cheap, no I/O) and answers them
@@ -126,13 +127,13 @@ class FastLane[Route]:
         self.app = app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=thread_name_prefix)
 
+    @abstractmethod
     def route(self, scope: Scope) -> Route | None:
         """What this lane would answer for an HTTP request's scope, or None when the request is not for it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def answer(self, route: Route, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> Answer:
         """The whole request, in a worker thread: (status, headers, body), or ``Handed`` for Django to answer."""
-        raise NotImplementedError
 
     def _answer_in_thread(self, route: Route, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> Answer:
         close_old_connections()

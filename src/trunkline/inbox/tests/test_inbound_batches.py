@@ -348,17 +348,11 @@ def test_a_batch_uses_only_its_own_organisations_contacts_and_events(admin):
 # --- PostgreSQL: real concurrency ----------------------------------------------------------------------------------
 
 
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent processors need PostgreSQL's row locks; SQLite serialises writers.")
-
-
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_processors_at_once_process_each_event_once(admin, settings):
     """Two processors drain one channel at the same moment, in batches of 7: 120 messages from 40 numbers (one of
     them already a contact) make 120 messages, 40 contacts, 40 identities and 40 conversations of 3 messages."""
-    _postgres_only()
     settings.INBOX_INBOUND_BATCH = 7
     channel = twilio_channel(admin)
     phones = [f"+3598880{number:05d}" for number in range(40)]
@@ -393,7 +387,6 @@ def test_two_processors_at_once_process_each_event_once(admin, settings):
 def test_an_event_stored_while_a_batch_is_running_is_processed_by_the_next_task(admin):
     """A batch is held up mid-way (a contact it needs is locked elsewhere); an event stored meanwhile requests a new
     task, which processes it at once, skipping the held batch's events; then the held batch finishes."""
-    _postgres_only()
     channel = twilio_channel(admin)
     busy = contact_for_phone(organization=channel.organization, phone="+359888000001")
     sms(channel, "SM1", "+359888000001", "held")

@@ -428,14 +428,12 @@ def test_concurrent_receipts_of_all_parts_end_delivered_once(admin, smpp_channel
     them, so the reply ends delivered with "delivered" once in its history."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection, connections
+    from django.db import connections
 
     from trunkline.inbox.services.contacts import contact_for_phone
     from trunkline.inbox.services.messages import conversation_open
     from trunkline.inbox.services.outbox import delivery_status_apply
 
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent writers need PostgreSQL; SQLite serialises them by design.")
     smsc.auto_receipts = False
     contact = contact_for_phone(organization=smpp_channel.organization, phone=CUSTOMER)
     conversation = conversation_open(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from trunkline.licensing.models import EndUser, License, LicensingAccount, Pool
 from trunkline.licensing.tests.conftest import credit_pool_directly
@@ -25,8 +24,6 @@ PROCESSES, THREADS, REQUESTS = 8, 10, 1000
 def test_a_thousand_concurrent_assignments_never_oversell_a_pool_of_100(reseller, product):
     """8 processes × 10 threads send 1,000 assignments at once: 100 succeed, 900 get licensing.pool_exhausted,
     the pool reads 0 available and exactly 100 licenses exist."""
-    if connection.vendor != "postgresql":
-        pytest.skip("Real concurrency needs PostgreSQL's row locks; SQLite serialises writers.")
     credit_pool_directly(reseller.organization, product, 100)
     EndUser.objects.bulk_create(
         EndUser(organization=reseller.organization, name=f"User {n}", email=f"user{n}@example.com", is_affiliated=False)
@@ -86,8 +83,6 @@ def test_twenty_devices_activating_one_license_at_once_bind_exactly_one(reseller
     from trunkline.licensing.tests.conftest import new_end_user
     from trunkline.testing.factories import ctx_for
 
-    if connection.vendor != "postgresql":
-        pytest.skip("Real concurrency needs PostgreSQL's row locks; SQLite serialises writers.")
     credit_pool_directly(reseller.organization, product, 1)
     ctx = ctx_for(reseller)
     _license, key = license_assign(ctx=ctx, end_user_id=new_end_user(ctx).public_id, product_id=product.public_id)
