@@ -12,6 +12,7 @@ from django.test import Client
 
 from trunkline.channels.models import Channel
 from trunkline.channels.services import channel_create
+from trunkline.channels.standins.smpp import SmppStandIn
 from trunkline.channels.standins.twilio import TwilioStandIn
 from trunkline.tenancy.models import Membership
 from trunkline.testing.factories import ctx_for, member
@@ -90,3 +91,29 @@ def flush(standin: TwilioStandIn, django_capture_on_commit_callbacks):
             return standin.flush_callbacks(transport=via_client(client), **options)
 
     return run
+
+
+@pytest.fixture
+def smsc():
+    """The SMPP stand-in SMSC on a free port."""
+    server = SmppStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smpp_channel(admin, smsc) -> Channel:
+    """An SMPP channel bound to the stand-in (3 attempts, retries from 30 s)."""
+    return channel_create(
+        ctx=ctx_for(admin),
+        name="SMSC",
+        provider="smpp",
+        sender=SENDER,
+        account_id="trunkline",
+        credentials={"password": "standin8"},
+        settings={"host": "127.0.0.1", "port": smsc.port, "response_timeout_seconds": 5},
+        identification_name="Sofia Dental",
+        identification_contact="+359 2 123 4567",
+        max_attempts=3,
+        retry_base_seconds=30,
+    )

@@ -17,7 +17,6 @@ from trunkline.audit.models import AuditEvent
 from trunkline.channels.adapters.base import InboundMessage
 from trunkline.channels.models import Channel, InboundEvent
 from trunkline.channels.services import channel_create, channel_inbound_request_clear, inbound_event_store
-from trunkline.channels.standins.smpp import SmppStandIn
 from trunkline.core import clock
 from trunkline.inbox import realtime
 from trunkline.inbox.models import (
@@ -72,28 +71,6 @@ def queued_channel_ids() -> list[int]:
 
 
 # --- the same end state as one by one ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smsc():
-    server = SmppStandIn().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smpp_channel(admin, smsc) -> Channel:
-    return channel_create(
-        ctx=ctx_for(admin),
-        name="SMSC",
-        provider="smpp",
-        sender=SENDER,
-        account_id="trunkline",
-        credentials={"password": "standin8"},
-        settings={"host": "127.0.0.1", "port": smsc.port, "response_timeout_seconds": 5},
-        identification_name="Sofia Dental",
-        identification_contact="+359 2 123 4567",
-    )
 
 
 def state() -> dict[str, list]:

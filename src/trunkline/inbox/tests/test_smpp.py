@@ -17,34 +17,8 @@ from trunkline.inbox.services.contacts import contact_for_phone
 from trunkline.inbox.services.messages import conversation_open, conversation_reply
 from trunkline.inbox.services.outbox import deliveries_send_batch, delivery_send
 from trunkline.inbox.smpp import smpp_session_for
+from trunkline.inbox.tests.conftest import CUSTOMER, SENDER
 from trunkline.testing.factories import ctx_for
-
-SENDER = "+359700100200"
-CUSTOMER = "+359888123456"
-
-
-@pytest.fixture
-def smsc():
-    server = SmppStandIn().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smpp_channel(admin, smsc) -> Channel:
-    return channel_create(
-        ctx=ctx_for(admin),
-        name="SMSC",
-        provider="smpp",
-        sender=SENDER,
-        account_id="trunkline",
-        credentials={"password": "standin8"},
-        settings={"host": "127.0.0.1", "port": smsc.port, "response_timeout_seconds": 5},
-        identification_name="Sofia Dental",
-        identification_contact="+359 2 123 4567",
-        max_attempts=3,
-        retry_base_seconds=30,
-    )
 
 
 @pytest.fixture
